@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from dlint.findings import Severity
+from dlint.findings import Finding, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,11 @@ class Policy:
     require_reason: bool = False
     sources: list[str] = field(default_factory=list)  # policy files merged, in order
     settings_origin: dict[str, Origin] = field(default_factory=dict)  # "rules.x.severity" -> Origin
+    # problems found while merging layers (e.g. a locked rule weakened), reported as findings
+    # at the offending policy line so they show in CI and SARIF like any other finding
+    problems: list[Finding] = field(default_factory=list)
+    inline_suppression: dict[str, bool] = field(default_factory=dict)  # rule id -> allowed
+    expiry_warning_days: int = 14
 
     def enabled_rules(self) -> list[Rule]:
         return sorted((r for r in self.rules.values() if r.enabled), key=lambda r: r.id)
