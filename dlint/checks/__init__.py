@@ -18,7 +18,7 @@ from typing import Any
 from dlint.dockerfile.model import Document, Span
 
 # modules holding checks, imported on first use of the registry
-CHECK_MODULES = ("syntax", "images", "users", "secrets", "sources")
+CHECK_MODULES = ("syntax", "images", "users", "secrets", "sources", "meta")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,7 @@ class Violation:
     message: str
     span: Span
     instruction: int | None = None  # index of the instruction, for context and suppressions
+    image: str | None = None  # normalized image name the finding is about (waivers match on it)
 
 
 CheckFunction = Callable[[Document, dict[str, Any]], Iterator[Violation]]
