@@ -1,0 +1,152 @@
+"""Decoded lines of a Dockerfile and the maps from text positions back to the file.
+
+BuildKit reads a Dockerfile as bytes split on ``\\n`` only, so lines here are split the
+same way (never ``str.splitlines``, which also breaks on form feeds and U+2028).  Every
+span needs both a code-point column and a byte offset into the original bytes; the byte
+offset is derived lazily per line so that ASCII files (nearly all) cost nothing extra.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from itertools import accumulate
+
+from dlint.dockerfile.model import Span
+
+BOM = b"\xef\xbb\xbf"
+
+# Go's unicode.IsSpace, which BuildKit uses to trim lines and split words.
+GO_SPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680"
+    + "".join(chr(c) for c in range(0x2000, 0x200B))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+class Source:
+    """The file as lines, with the information needed to turn positions into spans."""
+
+    __slots__ = (
+        "_ascii",
+        "_line_starts",
+        "_offset_lines",
+        "bom",
+        "ends_with_newline",
+        "invalid_utf8",
+        "lines",
+        "raw",
+        "text",
+    )
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self.bom = raw.startswith(BOM)
+        body = raw[3:] if self.bom else raw
+        try:
+            decoded = body.decode("utf-8")
+            self.invalid_utf8 = False
+            self.text = decoded
+        except UnicodeDecodeError:
+            # surrogateescape keeps one code point per bad byte, so columns and byte
+            # offsets still line up; the public text shows U+FFFD in their place.
+            decoded = body.decode("utf-8", "surrogateescape")
+            self.invalid_utf8 = True
+            self.text = _ESCAPED_BYTE.sub("\ufffd", decoded)
+        self.ends_with_newline = decoded.endswith("\n")
+        self.lines = self._split(self.text)
+        self._offset_lines = self._split(decoded) if self.invalid_utf8 else self.lines
+        base = 3 if self.bom else 0
+        lengths = [len(b) + 1 for b in body.split(b"\n")]
+        self._line_starts = list(accumulate(lengths, initial=base))
+        self._ascii: dict[int, bool] = {}
+
+    @staticmethod
+    def _split(text: str) -> list[str]:
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        return lines
+
+    def byte_offset(self, line: int, col: int) -> int:
+        """Byte offset of 0-based ``line``/``col`` (code points) in the raw file."""
+        start = self._line_starts[line] if line < len(self._line_starts) else len(self.raw)
+        if col <= 0:
+            return start
+        flag = self._ascii.get(line)
+        text = self._offset_lines[line] if line < len(self._offset_lines) else ""
+        if flag is None:
+            flag = self._ascii[line] = text.isascii()
+        if flag:
+            return start + col
+        return start + len(text[:col].encode("utf-8", "surrogateescape"))
+
+    def span(self, line: int, col: int, end_line: int, end_col: int) -> Span:
+        """A Span from 0-based positions (end exclusive)."""
+        return Span(
+            line + 1,
+            col + 1,
+            end_line + 1,
+            end_col + 1,
+            self.byte_offset(line, col),
+            self.byte_offset(end_line, end_col),
+        )
+
+    def line_span(self, line: int, col: int = 0) -> Span:
+        """From ``col`` to the end of the line's content (line ending excluded)."""
+        end = len(self.content(line))
+        return self.span(line, min(col, end), line, end)
+
+    def content(self, line: int) -> str:
+        """The line without its line ending (BuildKit trims every trailing CR and LF)."""
+        if line >= len(self.lines):
+            return ""
+        return self.lines[line].rstrip("\r")
+
+    def physical(self, line: int) -> str:
+        """The line as in the file, line ending included (heredoc bodies keep them)."""
+        text = self.lines[line]
+        if line + 1 < len(self.lines) or self.ends_with_newline:
+            return text + "\n"
+        return text
+
+
+class Logical:
+    """A logical line: physical pieces joined after continuation, mapped back to the file."""
+
+    __slots__ = ("_length", "_starts", "_where", "pieces", "source", "text")
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.pieces: list[str] = []
+        self._starts: list[int] = []
+        self._where: list[tuple[int, int]] = []
+        self.text = ""
+        self._length = 0
+
+    def add(self, piece: str, line: int, col: int) -> None:
+        self._starts.append(self._length)
+        self._length += len(piece)
+        self._where.append((line, col))
+        self.pieces.append(piece)
+
+    def finish(self) -> str:
+        self.text = "".join(self.pieces)
+        return self.text
+
+    def locate(self, pos: int) -> tuple[int, int]:
+        """0-based (line, column) of a logical offset."""
+        k = max(bisect_right(self._starts, pos) - 1, 0)
+        line, col = self._where[k]
+        return line, col + pos - self._starts[k]
+
+    def token_span(self, start: int, end: int) -> tuple[Span, bool]:
+        """Span of logical ``[start, end)`` and whether it lies on one physical line."""
+        line, col = self.locate(start)
+        if end <= start:
+            return self.source.span(line, col, line, col), True
+        end_line, end_col = self.locate(end - 1)
+        contiguous = line == end_line and end_col - col == end - 1 - start
+        return self.source.span(line, col, end_line, end_col + 1), contiguous
