@@ -21,7 +21,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-DOCKER_HUB_HOSTS = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"})
+DOCKER_HUB_HOSTS = frozenset(
+    {"docker.io", "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
+)
 DOCKER_HUB_CONFIG_KEY = "https://index.docker.io/v1/"
 
 

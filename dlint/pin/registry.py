@@ -192,12 +192,11 @@ class RegistryClient:
         body = response.content
         computed = "sha256:" + hashlib.sha256(body).hexdigest()
         header = response.headers.get("Docker-Content-Digest")
-        if header and header != computed:
-            if header.startswith("sha256:"):
-                raise RegistryError(registry, repository, reference,
-                                    f"manifest body does not match its digest (header {header}, "
-                                    f"body {computed})", "protocol")
-            # another algorithm (sha512): trust our own sha256 of the bytes
+        # a header in another algorithm (sha512) is not comparable: our sha256 of the bytes stands
+        if header and header.startswith("sha256:") and header != computed:
+            raise RegistryError(registry, repository, reference,
+                                f"manifest body does not match its digest (header {header}, "
+                                f"body {computed})", "protocol")
         if reference.startswith("sha256:") and reference != computed:
             raise RegistryError(registry, repository, reference,
                                 f"manifest body does not match the requested digest (body {computed})",
@@ -233,7 +232,9 @@ class RegistryClient:
         scheme = "http" if registry.lower() in self._insecure or host.lower() in self._insecure else "https"
         return f"{scheme}://{host}"
 
-    def _manifest_request(self, method: str, registry: str, repository: str, reference: str) -> httpx.Response:
+    def _manifest_request(
+        self, method: str, registry: str, repository: str, reference: str
+    ) -> httpx.Response:
         url = f"{self._base_url(registry)}/v2/{repository}/manifests/{reference}"
         host = api_host(registry)
         scope = f"repository:{repository}:pull"
@@ -326,7 +327,7 @@ class RegistryClient:
                 delay = self._delay(attempt, None)
             except httpx.TransportError as exc:
                 cause = f"cannot connect to {host} ({_transport_reason(exc)})"
-                if attempt >= self._retries or isinstance(exc, httpx.ConnectError) and attempt >= 1:
+                if attempt >= self._retries or (isinstance(exc, httpx.ConnectError) and attempt >= 1):
                     # a refused connection rarely heals in seconds: retry once, then report
                     raise _Transport(cause) from None
                 delay = self._delay(attempt, None)
