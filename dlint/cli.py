@@ -267,13 +267,9 @@ def rules(
     found = known_rule_ids(policy).get(rule_id) or known_rule_ids(policy).get(rule_id.lower())
     if found is None:
         _fail(f"unknown rule {rule_id!r} (see `dlint rules`)")
-    rule = policy.rules[found]
-    header = f"# {rule.id}: {rule.title}\n\nSeverity: {rule.severity.label}"
-    if rule.aliases:
-        header += f" · Aliases: {', '.join(rule.aliases)}"
-    if rule.tags:
-        header += f" · Tags: {', '.join(rule.tags)}"
-    typer.echo(f"{header}\n\n{rule.docs.strip()}")
+    from dlint.ruledocs import rule_page
+
+    typer.echo(rule_page(policy.rules[found]), nl=False)
 
 
 @policy_app.command("validate")
