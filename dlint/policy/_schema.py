@@ -62,8 +62,9 @@ def describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def validate(value: Any, schema: dict[str, Any], root: dict[str, Any] | None = None,
-             path: Path_ = ()) -> list[SchemaError]:
+def validate(
+    value: Any, schema: dict[str, Any], root: dict[str, Any] | None = None, path: Path_ = ()
+) -> list[SchemaError]:
     """All problems of ``value`` against ``schema``, each as (path, message)."""
     return list(_validate(value, schema, root if root is not None else schema, path))
 
@@ -137,7 +138,10 @@ def _alternatives(value: Any, options: list[Any], root: dict[str, Any], path: Pa
         elif "type" in resolved:
             types = resolved["type"]
             allowed.extend(_TYPE_NAMES.get(t, t) for t in ([types] if isinstance(types, str) else types))
-    yield path, f"{describe(value)} is not valid here" + (f" (expected {', '.join(allowed)})" if allowed else "")
+    yield (
+        path,
+        f"{describe(value)} is not valid here" + (f" (expected {', '.join(allowed)})" if allowed else ""),
+    )
 
 
 def _string(value: str, schema: dict[str, Any], path: Path_) -> Iterator[SchemaError]:
@@ -165,9 +169,14 @@ def _number(value: float, schema: dict[str, Any], path: Path_) -> Iterator[Schem
         yield path, f"must be less than {schema['exclusiveMaximum']}"
 
 
-def _array(value: list[Any], schema: dict[str, Any], root: dict[str, Any], path: Path_) -> Iterator[SchemaError]:
+def _array(
+    value: list[Any], schema: dict[str, Any], root: dict[str, Any], path: Path_
+) -> Iterator[SchemaError]:
     if "minItems" in schema and len(value) < schema["minItems"]:
-        yield path, "must not be empty" if schema["minItems"] == 1 else f"needs at least {schema['minItems']} items"
+        yield (
+            path,
+            "must not be empty" if schema["minItems"] == 1 else f"needs at least {schema['minItems']} items",
+        )
     if "maxItems" in schema and len(value) > schema["maxItems"]:
         yield path, f"has more than {schema['maxItems']} items"
     if schema.get("uniqueItems"):
@@ -182,8 +191,9 @@ def _array(value: list[Any], schema: dict[str, Any], root: dict[str, Any], path:
             yield from _validate(item, items, root, (*path, index))
 
 
-def _object(value: dict[str, Any], schema: dict[str, Any], root: dict[str, Any],
-            path: Path_) -> Iterator[SchemaError]:
+def _object(
+    value: dict[str, Any], schema: dict[str, Any], root: dict[str, Any], path: Path_
+) -> Iterator[SchemaError]:
     for key in schema.get("required", []):
         if key not in value:
             yield path, f"missing required key '{key}'"
