@@ -83,7 +83,7 @@ def _to_json(value: Any) -> Any:
     """Serialize sarif-om objects to schema property names, writing only fields that were set."""
     if attr.has(type(value)):
         out: dict[str, Any] = {}
-        set_fields = getattr(value, _SET_FIELDS, frozenset())
+        set_fields: frozenset[str] = getattr(value, _SET_FIELDS, frozenset())
         for field in attr.fields(type(value)):
             if field.name not in set_fields:
                 continue
@@ -248,7 +248,9 @@ def _suppression(f: Finding) -> Any:
         kind = {"inline": "an inline ignore comment", "waiver": "a policy waiver",
                 "baseline": "the baseline"}.get(s.kind, s.kind)
         justification = f"Suppressed by {kind}" + (f" at {s.source}" if s.source else "") + "."
-    props = {"dlintKind": s.kind, **({"source": s.source} if s.source else {})}
+    props: dict[str, Any] = {"dlintKind": s.kind}
+    if s.source:
+        props["source"] = s.source
     return _make(om.Suppression, kind=_SUPPRESSION_KIND.get(s.kind, "external"), state="accepted",
                  justification=justification, properties=_bag(**props))
 
@@ -264,7 +266,8 @@ def _result(f: Finding, rule_index: int, texts: _Texts) -> Any:
         message=_make(om.Message, text=_sentence(f.message)),
         locations=[_make(om.Location, physical_location=_make(
             om.PhysicalLocation,
-            artifact_location=_make(om.ArtifactLocation, uri=artifact_uri(f.location.path), uri_base_id=SRCROOT),
+            artifact_location=_make(om.ArtifactLocation, uri=artifact_uri(f.location.path),
+                                    uri_base_id=SRCROOT),
             region=region,
         ))],
         partial_fingerprints={"primaryLocationLineHash": fingerprint} if fingerprint else None,
@@ -302,14 +305,15 @@ def _information_uri() -> str | None:
         meta = metadata("dlint")
     except PackageNotFoundError:
         return None
-    urls = {}
+    urls: dict[str, str] = {}
     for entry in meta.get_all("Project-URL") or []:
         label, _, url = entry.partition(",")
         urls[label.strip().lower()] = url.strip()
     for label in ("homepage", "home", "documentation", "repository", "source"):
-        if urls.get(label, "").startswith("https://"):
-            return urls[label]
-    home = meta.get("Home-page") or ""
+        url = urls.get(label, "")
+        if url.startswith("https://"):
+            return url
+    home = str(meta["Home-page"] or "") if "Home-page" in meta else ""
     return home if home.startswith("https://") else None
 
 
@@ -352,8 +356,14 @@ def _log(data: ReportInput, findings: list[Finding], rules: list[Rule], texts: _
     return doc
 
 
+_INDENT_UP_TO = 5_000  # results; above this, compact JSON (Python's indenting encoder is ~10x slower)
+
+
 def _dump(doc: dict[str, Any]) -> str:
-    return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """Sorted keys, UTF-8, final newline: the same input always gives the same bytes."""
+    if len(doc["runs"][0]["results"]) <= _INDENT_UP_TO:
+        return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return json.dumps(doc, separators=(",", ":"), sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def render(data: ReportInput) -> str:

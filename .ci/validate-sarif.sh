@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Validate SARIF files with Microsoft's SARIF multitool, SARIF and GitHub (GHAS) rules on.
+#
+#   .ci/validate-sarif.sh FILE...
+#
+# The multitool always exits 0, so this script reads what it prints and fails (exit 1) on any
+# error or warning it reports, or when it does not finish its analysis. Exit 2: usage/setup.
+# The rule configuration lives in the shared folder next to the repository
+# ($(dirname "$0")/../../shared, or $DLINT_SHARED); it enables GitHub's GH1001-GH1007 rules.
+set -euo pipefail
+
+MULTITOOL_VERSION="5.7.0"   # pinned: rule sets and messages change between releases
+
+here="$(cd "$(dirname "$0")" && pwd)"
+shared="${DLINT_SHARED:-$here/../../shared}"
+config="$shared/sarif/multitool-github.xml"
+
+if [ "$#" -eq 0 ]; then
+    echo "usage: $0 FILE..." >&2
+    exit 2
+fi
+if [ ! -f "$config" ]; then
+    echo "validate-sarif: $config not found (set DLINT_SHARED to the shared folder)" >&2
+    exit 2
+fi
+command -v npx >/dev/null || { echo "validate-sarif: npx (Node.js) is required" >&2; exit 2; }
+
+# The npm wrapper runs the native tool through a shell (spawnSync with shell: true), so every
+# argument is re-parsed by /bin/sh: the ';' in "Sarif;Ghas" would end the command and
+# silently drop the GitHub rules. Quote each argument once more for that inner shell.
+q() { printf '%q' "$1"; }
+
+failed=0
+for file in "$@"; do
+    if [ ! -f "$file" ]; then
+        echo "validate-sarif: $file: no such file" >&2
+        failed=1
+        continue
+    fi
+    output="$(npx --yes "@microsoft/sarif-multitool@${MULTITOOL_VERSION}" validate "$(q "$file")" \
+        --rule-kind "$(q 'Sarif;Ghas')" --config "$(q "$config")" 2>&1)" || true
+    problems="$(printf '%s\n' "$output" | grep -E '(^|[: ])(error|warning) [A-Z]+[0-9]+' || true)"
+    if [ -n "$problems" ]; then
+        echo "validate-sarif: $file: the SARIF multitool reports:" >&2
+        printf '%s\n' "$problems" >&2
+        failed=1
+    elif ! printf '%s\n' "$output" | grep -q 'Analysis completed successfully'; then
+        echo "validate-sarif: $file: the SARIF multitool did not complete:" >&2
+        printf '%s\n' "$output" >&2
+        failed=1
+    else
+        echo "validate-sarif: $file: ok"
+    fi
+done
+exit "$failed"
