@@ -78,13 +78,13 @@ class BaselineResult:
 
 
 def keyed(findings: Iterable[Finding]) -> list[tuple[BaselineEntry, Finding]]:
-    """Each finding with its baseline key, in the order given.
+    """Each active (unsuppressed) finding with its baseline key, in the order given.
 
-    The occurrence index counts findings with the same rule, path and context in file
-    order, suppressed ones included, so adding or removing an inline ignore on one of two
-    identical findings does not shift the other's key.
+    The occurrence index counts active findings with the same rule, path and context in
+    file order.  Suppressed findings take no part, so the keys are the same whether a
+    caller hands over all findings or only the active ones.
     """
-    items = list(findings)
+    items = [f for f in findings if f.suppression is None]
     order = sorted(range(len(items)), key=lambda n: items[n].sort_key())
     seen: Counter[tuple[str, str, str]] = Counter()
     keys: dict[int, BaselineEntry] = {}
@@ -131,7 +131,7 @@ def write_baseline(path: Path, findings: list[Finding]) -> int:
     Suppressed findings are left out: they are already accounted for by an inline ignore or
     a waiver, and recording them would keep them hidden after that exception goes away.
     """
-    entries = {key for key, f in keyed(findings) if f.suppression is None}
+    entries = {key for key, _ in keyed(findings)}
     _write_atomic(path, render_baseline(entries))
     return len(entries)
 
@@ -187,12 +187,12 @@ def apply_baseline(findings: list[Finding], baseline: Baseline, *,
     accepted = set(baseline.entries)
     matched: set[BaselineEntry] = set()
     source = str(baseline.path)
-    out: list[Finding] = []
+    hide: dict[int, Finding] = {}
     for key, finding in keyed(findings):
-        if finding.suppression is None and key in accepted:
+        if key in accepted:
             matched.add(key)
-            finding = replace(finding, suppression=Suppression("baseline", None, source))
-        out.append(finding)
+            hide[id(finding)] = replace(finding, suppression=Suppression("baseline", None, source))
+    out = [hide.get(id(f), f) for f in findings]
     looked_at = None if scanned is None else {normalize_path(p) for p in scanned}
     stale = [e for e in baseline.entries
              if e not in matched and (looked_at is None or e.path in looked_at)]
