@@ -102,12 +102,16 @@ def _to_json(value: Any) -> Any:
 # --- rules -----------------------------------------------------------------------------------
 
 def pascal_name(rule_id: str) -> str:
-    """A PascalCase name for ``rule_id`` that differs from it, as SARIF asks of ``name``."""
+    """A PascalCase name for ``rule_id`` that differs from it, as SARIF asks of ``name``.
+
+    The difference must survive case-folding: Microsoft's validator (SARIF1001) compares
+    ignoring case, so ``syntax`` becomes ``SyntaxRule``, not ``Syntax``.
+    """
     words = [w for w in re.split(r"[^0-9A-Za-z]+", rule_id) if w]
     name = "".join(w[:1].upper() + w[1:] for w in words) or "Rule"
     if name[0].isdigit():
         name = "Rule" + name
-    return name if name != rule_id else name + "Rule"
+    return name if name.casefold() != rule_id.casefold() else name + "Rule"
 
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
@@ -295,8 +299,18 @@ def semantic_version(version: str) -> str:
     return core + (f"-{pre}" if pre else "") + (f"+{build}" if build else "")
 
 
+# The project's home page, for ``informationUri``.  Left unset until the project has a public
+# address; installed package metadata (``[project.urls]``) takes precedence.  Never guessed.
+INFORMATION_URI: str | None = None
+
+
 def _information_uri() -> str | None:
-    """The project's home page from installed package metadata; never a made-up address."""
+    """The project's home page from installed package metadata, else INFORMATION_URI."""
+    found = _metadata_uri()
+    return found or INFORMATION_URI
+
+
+def _metadata_uri() -> str | None:
     try:
         from importlib.metadata import PackageNotFoundError, metadata
     except ImportError:  # pragma: no cover

@@ -65,7 +65,7 @@ def _check_github_invariants(doc: dict[str, Any], data: ReportInput) -> None:
     ids = [r["id"] for r in rules]
     assert ids == sorted(ids) and len(ids) == len(set(ids))
     for r in rules:
-        assert r["name"] != r["id"] and r["name"][0].isupper() and "-" not in r["name"]
+        assert r["name"].casefold() != r["id"].casefold() and r["name"][0].isupper() and "-" not in r["name"]
         assert r["shortDescription"]["text"] and r["fullDescription"]["text"]
         assert r["help"]["text"] and r["help"]["markdown"]
         assert r["defaultConfiguration"]["level"] in ("error", "warning", "note")
@@ -144,6 +144,7 @@ def test_pascal_names() -> None:
     assert sarif_mod.pascal_name("image-digest") == "ImageDigest"
     assert sarif_mod.pascal_name("acme/alpine-eol") == "AcmeAlpineEol"
     assert sarif_mod.pascal_name("DL3007") == "DL3007Rule"
+    assert sarif_mod.pascal_name("syntax") == "SyntaxRule"  # SARIF1001 compares ignoring case
     assert sarif_mod.pascal_name("3rd-party") == "Rule3rdParty"
 
 
