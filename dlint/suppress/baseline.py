@@ -1,10 +1,10 @@
 """The baseline: accept today's findings, fail only on new ones.
 
 Entries are keyed on content, never on line numbers: rule, path, the normalized text of
-the instruction the finding is about, and the occurrence index among findings sharing
-those three.  So adding lines above a baselined finding does not resurrect it, while the
-same violation copied into another file (other path) or another stage of the same file
-(next occurrence) is new and reported.
+the instruction the finding is about (its message when it concerns no instruction), and
+the occurrence index among findings sharing those three.  So adding lines above a
+baselined finding does not resurrect it, while the same violation copied into another
+file (other path) or another stage of the same file (next occurrence) is new and reported.
 
 The file is JSON with a ``version`` key, entries sorted, one entry per line, so a review
 of a baseline change reads like a list of added and removed findings.  It is written to a
@@ -90,10 +90,18 @@ def keyed(findings: Iterable[Finding]) -> list[tuple[BaselineEntry, Finding]]:
     keys: dict[int, BaselineEntry] = {}
     for n in order:
         f = items[n]
-        base = (normalize_path(f.location.path), f.rule, normalize_text(f.context))
+        base = (normalize_path(f.location.path), f.rule, _content(f))
         keys[n] = BaselineEntry(base[0], base[1], base[2], seen[base])
         seen[base] += 1
     return [(keys[n], items[n]) for n in range(len(items))]
+
+
+def _content(finding: Finding) -> str:
+    """The content key: the instruction's normalized text, or, for a finding tied to no
+    instruction (a directive, the file as a whole), its message, which names what it is
+    about and, unlike a line number, does not move when lines are added above."""
+    text = normalize_text(finding.context)
+    return text if text else "message: " + normalize_text(finding.message)
 
 
 def _entry_json(entry: BaselineEntry) -> str:
