@@ -106,6 +106,9 @@ def _write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             out.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp's 0600 is for secrets, not reports
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)

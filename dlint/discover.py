@@ -7,8 +7,8 @@ finding, so one bad file never stops the others from being checked.
 
 from __future__ import annotations
 
-import fnmatch
 import os
+import re
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,20 +18,19 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import pathspec
 
-DOCKERFILE_PATTERNS = (
-    "Dockerfile",
-    "Containerfile",
-    "*.Dockerfile",
-    "*.dockerfile",
-    "Dockerfile.*",
-    "Dockerfile-*",
-    "Containerfile.*",
+# The documented names (`Dockerfile`, `Containerfile`, `*.Dockerfile`, `*.dockerfile`,
+# `Dockerfile.*`, `Dockerfile-*`, `Containerfile.*`) plus the same words joined by `_` or
+# `-` (`api_Dockerfile`, `Dockerfile_prod`), which real repositories use as much.
+_NAME = re.compile(r"(?:^|[._-])(?:Dockerfile|Containerfile|dockerfile)(?:[._-].*)?$")
+# ...but not the files that sit beside Dockerfiles and share their name
+_NOT_DOCKERFILE = re.compile(
+    r"\.(?:dockerignore|md|rst|txt|json|ya?ml|sh|ps1|py|orig|rej|swp|bak|lock|sum)$", re.IGNORECASE
 )
 MAX_FILE_SIZE = 10 * 1024 * 1024  # a Dockerfile this big is generated or not a Dockerfile
 
 
 def is_dockerfile_name(name: str) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in DOCKERFILE_PATTERNS)
+    return bool(_NAME.search(name)) and not _NOT_DOCKERFILE.search(name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +49,14 @@ class ReadProblem:
 
 
 def display_path(path: Path, root: Path) -> str:
-    """Relative to ``root`` when inside it, so reports are the same on every machine."""
-    absolute = Path(os.path.abspath(path))
+    """Relative to ``root`` (the current folder), so reports are the same on every
+    machine; a file outside it keeps a relative path such as ``../shared/x``."""
+    absolute = os.path.abspath(path)
     try:
-        relative = absolute.relative_to(root)
-    except ValueError:
-        return absolute.as_posix()
-    text = relative.as_posix()
-    return text if text != "." else absolute.name
+        text = Path(os.path.relpath(absolute, root)).as_posix()
+    except ValueError:  # another drive on Windows
+        return Path(absolute).as_posix()
+    return text if text != "." else Path(absolute).name
 
 
 def _spec(lines: Iterable[str]) -> pathspec.PathSpec:
