@@ -59,17 +59,17 @@ def display_path(path: Path, root: Path) -> str:
     return text if text != "." else Path(absolute).name
 
 
-def _spec(lines: Iterable[str]) -> pathspec.PathSpec:
+def _spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
     import pathspec
 
-    return pathspec.PathSpec.from_lines("gitwildmatch", lines)
+    return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
 class _Ignores:
     """The .gitignore files met on the way down, each applied relative to its own folder."""
 
     def __init__(self, top: Path) -> None:
-        self._specs: dict[Path, pathspec.PathSpec] = {}
+        self._specs: dict[Path, pathspec.GitIgnoreSpec] = {}
         self._top = top
 
     def load(self, directory: Path) -> None:
@@ -115,7 +115,7 @@ def discover(paths: list[Path], excludes: list[str], root: Path) -> tuple[list[T
 
 
 def _walk(
-    top: Path, exclude_spec: pathspec.PathSpec | None, root: Path, problems: list[ReadProblem]
+    top: Path, exclude_spec: pathspec.GitIgnoreSpec | None, root: Path, problems: list[ReadProblem]
 ) -> Iterable[Target]:
     top = Path(os.path.abspath(top))
     ignores = _Ignores(top)
