@@ -130,7 +130,8 @@ def health(rest: str, escape: str) -> Parsed:
 
 
 def ignore(rest: str, escape: str) -> Parsed:
-    return Parsed()
+    """Unknown keywords: BuildKit keeps one empty argument node."""
+    return Parsed([""])
 
 
 Dispatch = Callable[[str, str], Parsed]

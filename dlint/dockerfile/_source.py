@@ -24,6 +24,26 @@ GO_SPACE = (
 )
 
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+_S1, _S2, _S3, _S4, _S5, _S6 = (
+    Span.__dict__[name].__set__
+    for name in ("start_line", "start_column", "end_line", "end_column", "start_offset", "end_offset")
+)
+_new = object.__new__
+
+
+def make_span(line: int, col: int, end_line: int, end_col: int, start: int, end: int) -> Span:
+    """Span(...) without the frozen-dataclass __init__, which is twice as slow.
+
+    Spans are the parser's most numerous objects; this keeps parsing the corpus fast.
+    """
+    span: Span = _new(Span)
+    _S1(span, line)
+    _S2(span, col)
+    _S3(span, end_line)
+    _S4(span, end_col)
+    _S5(span, start)
+    _S6(span, end)
+    return span
 
 
 class Source:
@@ -34,6 +54,7 @@ class Source:
         "_line_starts",
         "_offset_lines",
         "bom",
+        "contents",
         "ends_with_newline",
         "invalid_utf8",
         "lines",
@@ -61,7 +82,8 @@ class Source:
         base = 3 if self.bom else 0
         lengths = [len(b) + 1 for b in body.split(b"\n")]
         self._line_starts = list(accumulate(lengths, initial=base))
-        self._ascii: dict[int, bool] = {}
+        self._ascii: list[bool | None] = [None] * len(self.lines)
+        self.contents = [line.rstrip("\r") for line in self.lines] if "\r" in self.text else self.lines
 
     @staticmethod
     def _split(text: str) -> list[str]:
@@ -72,20 +94,21 @@ class Source:
 
     def byte_offset(self, line: int, col: int) -> int:
         """Byte offset of 0-based ``line``/``col`` (code points) in the raw file."""
-        start = self._line_starts[line] if line < len(self._line_starts) else len(self.raw)
+        if line >= len(self._offset_lines):
+            return len(self.raw)
+        start = self._line_starts[line]
         if col <= 0:
             return start
-        flag = self._ascii.get(line)
-        text = self._offset_lines[line] if line < len(self._offset_lines) else ""
+        flag = self._ascii[line]
         if flag is None:
-            flag = self._ascii[line] = text.isascii()
+            flag = self._ascii[line] = self._offset_lines[line].isascii()
         if flag:
             return start + col
-        return start + len(text[:col].encode("utf-8", "surrogateescape"))
+        return start + len(self._offset_lines[line][:col].encode("utf-8", "surrogateescape"))
 
     def span(self, line: int, col: int, end_line: int, end_col: int) -> Span:
         """A Span from 0-based positions (end exclusive)."""
-        return Span(
+        return make_span(
             line + 1,
             col + 1,
             end_line + 1,
@@ -101,9 +124,7 @@ class Source:
 
     def content(self, line: int) -> str:
         """The line without its line ending (BuildKit trims every trailing CR and LF)."""
-        if line >= len(self.lines):
-            return ""
-        return self.lines[line].rstrip("\r")
+        return self.contents[line] if line < len(self.contents) else ""
 
     def physical(self, line: int) -> str:
         """The line as in the file, line ending included (heredoc bodies keep them)."""
