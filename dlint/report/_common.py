@@ -7,6 +7,8 @@ start fast.
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -96,3 +98,19 @@ def utf16_column(line_text: str | None, column: int) -> int:
     prefix = line_text[: column - 1]
     astral = sum(1 for ch in prefix if ord(ch) > 0xFFFF)
     return column + astral
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(text: str) -> str:
+    """Replace characters XML 1.0 cannot carry at all (ElementTree escapes markup, but writes
+    control characters as they are, which makes the document unparseable)."""
+    return _XML_INVALID.sub("\N{REPLACEMENT CHARACTER}", text)
+
+
+def xml_document(root: ET.Element) -> str:
+    """Serialize with a declaration, two-space indent and a final newline, byte-stably."""
+    ET.indent(root, space="  ")
+    body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"

@@ -80,7 +80,8 @@ def _header(finding: Finding, color: bool) -> str:
     return head
 
 
-def _summary(data: ReportInput) -> str:
+def summary(data: ReportInput) -> str:
+    """The closing line: counts of active findings, files, and everything suppressed."""
     c = counts(data)
     hidden = c.suppressed + c.baseline_hidden
     tail = f"; {hidden} suppressed" if hidden else ""
@@ -101,7 +102,7 @@ def render(data: ReportInput) -> str:
     if blocks:
         out.append("\n\n".join(blocks))
         out.append("")
-    out.append(_summary(data))
+    out.append(summary(data))
     if data.baseline_fixed:
         n = len(data.baseline_fixed)
         out.append(f"{plural(n, 'baseline entry', 'baseline entries')} no longer "
