@@ -11,8 +11,8 @@ Decisions, all following BuildKit where BuildKit is decidable from the file alon
   (``BUILDPLATFORM``, ``TARGETARCH`` ...).  A platform ARG has no value a linter can know, so
   it is *unresolved* (the image then has ``resolved=None``) unless ``build_args`` gives it
   one, which lets a caller lint for one concrete platform.  A name that is not declared at
-  all expands to the empty string, as BuildKit does (with a non-fatal
-  ``undefined-arg-in-from`` entry in ``Document.errors``, mirroring BuildKit's warning).
+  all is also reported as unresolved (BuildKit would expand it to the empty string and warn);
+  a non-fatal ``undefined-arg-in-from`` entry in ``Document.errors`` mirrors that warning.
 * ``--build-arg`` values (``build_args``) replace the defaults of declared ARGs, both meta
   ARGs and ARGs inside stages.
 * ``COPY --from`` and ``RUN --mount=...,from=`` expand with the stage's environment at that
@@ -65,9 +65,7 @@ _STAGE_INDEX_RE = re.compile(r"[+-]?[0-9]+")
 _MOUNT_FROM_RE = re.compile(r"(?:^[\"']?|,)\s*(\"?)from=", re.IGNORECASE)
 
 
-def load_document(
-    raw: bytes | str, path: str = "Dockerfile", build_args: Mapping[str, str] | None = None
-) -> Document:
+def load_document(raw: bytes | str, path: str = "Dockerfile", build_args: Mapping[str, str] | None = None) -> Document:
     """Parse a Dockerfile and build its stage/ARG/image model."""
     from dlint.dockerfile.parser import parse  # the parser module is owned elsewhere
 
@@ -307,9 +305,7 @@ class _Builder:
                 )
             elif any(stage.name == name for stage in doc.stages):
                 self._error(
-                    SyntaxError_(
-                        f"duplicate stage name {name_token.value!r}", name_token.span, "duplicate-stage-name"
-                    )
+                    SyntaxError_(f"duplicate stage name {name_token.value!r}", name_token.span, "duplicate-stage-name")
                 )
         platform_flag = ins.flag("platform")
         stage = Stage(
@@ -341,6 +337,10 @@ class _Builder:
                     fatal=False,
                 )
             )
+            # Reported as unresolved rather than trusted as "": it is almost always a mistake,
+            # and a policy must not judge the image BuildKit happens to fall back to.
+            unresolved = list(dict.fromkeys([*result.unresolved, *result.undefined]))
+            result = Expansion(result.value, unresolved, result.used, result.undefined, result.error)
         resolved = result.resolved
         if resolved is not None:
             lowered = resolved.lower()
