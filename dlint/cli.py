@@ -9,11 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from dlint.report import ReportInput
 
 app = typer.Typer(
     name="dlint",
@@ -29,7 +32,7 @@ policy_app = typer.Typer(help="Validate, explain and start policy files.", no_ar
 app.add_typer(policy_app, name="policy")
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     text = "text"
     json = "json"
     sarif = "sarif"
@@ -39,7 +42,7 @@ class OutputFormat(str, Enum):
     checkstyle = "checkstyle"
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     error = "error"
     warning = "warning"
     info = "info"
@@ -117,27 +120,106 @@ def _write_atomic(path: Path, text: str) -> None:
 
 @app.command()
 def check(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to lint (default: .). '-' reads stdin.")] = None,
-    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format on stdout (or --output).")] = OutputFormat.text,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the --format output to this file.")] = None,
-    report: Annotated[list[str] | None, typer.Option("--report", metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable), e.g. sarif=dlint.sarif.")] = None,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="Use this policy file instead of discovering .dlint.yaml files.")] = None,
-    select: Annotated[list[str] | None, typer.Option("--select", help="Run only these rules (repeatable; ids or aliases).")] = None,
-    ignore: Annotated[list[str] | None, typer.Option("--ignore", help="Do not run these rules (repeatable). Locked rules stay on.")] = None,
-    fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Lowest severity that fails the run (default: the policy's fail-on, else warning).")] = None,
-    build_arg: Annotated[list[str] | None, typer.Option("--build-arg", metavar="KEY=VALUE", help="Override an ARG default, as docker build does (repeatable).")] = None,
-    exclude: Annotated[list[str] | None, typer.Option("--exclude", metavar="GLOB", help="Skip paths matching this gitignore-style glob when walking folders (repeatable).")] = None,
-    stdin_filename: Annotated[str, typer.Option("--stdin-filename", help="Path to report for input read from stdin.")] = "Dockerfile",
-    stale: Annotated[bool, typer.Option("--stale", help="Ask registries whether pinned tags have moved (stale-pin, tag-gone). Uses the network.")] = False,
-    platform: Annotated[str | None, typer.Option("--platform", help="With --stale: compare platform manifests (os/arch[/variant]) instead of indexes.")] = None,
-    insecure_registry: Annotated[list[str] | None, typer.Option("--insecure-registry", metavar="HOST:PORT", help="With --stale: talk plain HTTP to this registry (repeatable).")] = None,
-    show_suppressed: Annotated[bool, typer.Option("--show-suppressed", help="List suppressed, waived and baselined findings too (text and JSON).")] = False,
-    sarif_category: Annotated[str | None, typer.Option("--sarif-category", help="SARIF automationDetails.id, to tell apart several uploads for one commit.")] = None,
-    sarif_include_suppressed: Annotated[bool, typer.Option("--sarif-include-suppressed", help="Write suppressed findings into SARIF with their justification.")] = False,
-    baseline: Annotated[Path | None, typer.Option("--baseline", help="Report only findings that are not in this baseline file.")] = None,
-    write_baseline: Annotated[Path | None, typer.Option("--write-baseline", help="Record the current findings in this baseline file and exit 0.")] = None,
-    prune_baseline: Annotated[bool, typer.Option("--prune-baseline", help="With --baseline: drop entries that no longer match anything.")] = False,
-    today: Annotated[str | None, typer.Option("--today", metavar="YYYY-MM-DD", help="The date waivers expire against (default: DLINT_TODAY, else today).")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders to lint (default: .). '-' reads stdin.")
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format on stdout (or --output).")
+    ] = OutputFormat.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the --format output to this file.")
+    ] = None,
+    report: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--report", metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable), e.g. sarif=dlint.sarif."
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Use this policy file instead of discovering .dlint.yaml files."),
+    ] = None,
+    select: Annotated[
+        list[str] | None, typer.Option("--select", help="Run only these rules (repeatable; ids or aliases).")
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option("--ignore", help="Do not run these rules (repeatable). Locked rules stay on.")
+    ] = None,
+    fail_on: Annotated[
+        FailOn | None,
+        typer.Option(
+            "--fail-on", help="Lowest severity that fails the run (default: the policy's fail-on, else warning)."
+        ),
+    ] = None,
+    build_arg: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--build-arg", metavar="KEY=VALUE", help="Override an ARG default, as docker build does (repeatable)."
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            metavar="GLOB",
+            help="Skip paths matching this gitignore-style glob when walking folders (repeatable).",
+        ),
+    ] = None,
+    stdin_filename: Annotated[
+        str, typer.Option("--stdin-filename", help="Path to report for input read from stdin.")
+    ] = "Dockerfile",
+    stale: Annotated[
+        bool,
+        typer.Option(
+            "--stale", help="Ask registries whether pinned tags have moved (stale-pin, tag-gone). Uses the network."
+        ),
+    ] = False,
+    platform: Annotated[
+        str | None,
+        typer.Option(
+            "--platform", help="With --stale: compare platform manifests (os/arch[/variant]) instead of indexes."
+        ),
+    ] = None,
+    insecure_registry: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--insecure-registry",
+            metavar="HOST:PORT",
+            help="With --stale: talk plain HTTP to this registry (repeatable).",
+        ),
+    ] = None,
+    show_suppressed: Annotated[
+        bool,
+        typer.Option("--show-suppressed", help="List suppressed, waived and baselined findings too (text and JSON)."),
+    ] = False,
+    sarif_category: Annotated[
+        str | None,
+        typer.Option(
+            "--sarif-category", help="SARIF automationDetails.id, to tell apart several uploads for one commit."
+        ),
+    ] = None,
+    sarif_include_suppressed: Annotated[
+        bool,
+        typer.Option(
+            "--sarif-include-suppressed", help="Write suppressed findings into SARIF with their justification."
+        ),
+    ] = False,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="Report only findings that are not in this baseline file.")
+    ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option("--write-baseline", help="Record the current findings in this baseline file and exit 0."),
+    ] = None,
+    prune_baseline: Annotated[
+        bool, typer.Option("--prune-baseline", help="With --baseline: drop entries that no longer match anything.")
+    ] = False,
+    today: Annotated[
+        str | None,
+        typer.Option(
+            "--today", metavar="YYYY-MM-DD", help="The date waivers expire against (default: DLINT_TODAY, else today)."
+        ),
+    ] = None,
 ) -> None:
     """Lint Dockerfiles against the effective policy.
 
@@ -214,11 +296,11 @@ def check(
     raise typer.Exit(result.exit_code)
 
 
-def _plain(data: object) -> object:
+def _plain(data: ReportInput) -> ReportInput:
     """Files never get terminal colours."""
     from dataclasses import replace
 
-    return replace(data, color=False)  # type: ignore[type-var]
+    return replace(data, color=False)
 
 
 def _policy_error() -> type[Exception]:
@@ -230,7 +312,9 @@ def _policy_error() -> type[Exception]:
 @app.command()
 def inspect(
     file: Annotated[Path, typer.Argument(help="A Dockerfile ('-' for stdin).")],
-    build_arg: Annotated[list[str] | None, typer.Option("--build-arg", metavar="KEY=VALUE", help="Override an ARG default.")] = None,
+    build_arg: Annotated[
+        list[str] | None, typer.Option("--build-arg", metavar="KEY=VALUE", help="Override an ARG default.")
+    ] = None,
 ) -> None:
     """Print the document model as JSON: what custom CEL rules see as variables."""
     import json
@@ -288,7 +372,9 @@ def policy_validate(
 @policy_app.command("show")
 def policy_show(
     path: Annotated[Path, typer.Argument(help="A Dockerfile or folder to show the effective policy for.")] = Path("."),
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="Use this policy file instead of discovery.")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Use this policy file instead of discovery.")
+    ] = None,
 ) -> None:
     """Print the effective policy for PATH and where every setting came from."""
     from dlint.policy.commands import show
@@ -310,17 +396,43 @@ def policy_init(
 @app.command()
 def pin(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: .).")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print a unified diff; change nothing. Exit 1 if anything would change.")] = False,
-    check_only: Annotated[bool, typer.Option("--check", help="Exit 1 if anything would change; print what (for CI).")] = False,
-    update: Annotated[bool, typer.Option("--update", help="Also refresh existing pins whose tag now points elsewhere.")] = False,
-    platform: Annotated[str | None, typer.Option("--platform", metavar="OS/ARCH[/VARIANT]", help="Pin this platform's manifest instead of the multi-platform index.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print a unified diff; change nothing. Exit 1 if anything would change.")
+    ] = False,
+    check_only: Annotated[
+        bool, typer.Option("--check", help="Exit 1 if anything would change; print what (for CI).")
+    ] = False,
+    update: Annotated[
+        bool, typer.Option("--update", help="Also refresh existing pins whose tag now points elsewhere.")
+    ] = False,
+    platform: Annotated[
+        str | None,
+        typer.Option(
+            "--platform",
+            metavar="OS/ARCH[/VARIANT]",
+            help="Pin this platform's manifest instead of the multi-platform index.",
+        ),
+    ] = None,
     offline: Annotated[bool, typer.Option("--offline", help="No network at all: resolve only from --cache.")] = False,
-    cache: Annotated[Path | None, typer.Option("--cache", help="JSON file of resolved digests, read and updated.")] = None,
-    insecure_registry: Annotated[list[str] | None, typer.Option("--insecure-registry", metavar="HOST:PORT", help="Talk plain HTTP to this registry (repeatable).")] = None,
-    allow_latest: Annotated[bool, typer.Option("--allow-latest", help="Also pin references with no tag (latest).")] = False,
-    concurrency: Annotated[int, typer.Option("--concurrency", min=1, max=64, help="Registry requests in flight at once.")] = 8,
-    build_arg: Annotated[list[str] | None, typer.Option("--build-arg", metavar="KEY=VALUE", help="Override an ARG default.")] = None,
-    exclude: Annotated[list[str] | None, typer.Option("--exclude", metavar="GLOB", help="Skip matching paths (repeatable).")] = None,
+    cache: Annotated[
+        Path | None, typer.Option("--cache", help="JSON file of resolved digests, read and updated.")
+    ] = None,
+    insecure_registry: Annotated[
+        list[str] | None,
+        typer.Option("--insecure-registry", metavar="HOST:PORT", help="Talk plain HTTP to this registry (repeatable)."),
+    ] = None,
+    allow_latest: Annotated[
+        bool, typer.Option("--allow-latest", help="Also pin references with no tag (latest).")
+    ] = False,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", min=1, max=64, help="Registry requests in flight at once.")
+    ] = 8,
+    build_arg: Annotated[
+        list[str] | None, typer.Option("--build-arg", metavar="KEY=VALUE", help="Override an ARG default.")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", metavar="GLOB", help="Skip matching paths (repeatable).")
+    ] = None,
 ) -> None:
     """Add @sha256 digests to image references, resolved from their registries.
 

@@ -72,8 +72,8 @@ def evaluate(doc: Document, policy: Policy, extra: Iterable[tuple[str, Violation
         except Exception as error:  # a bug in one rule is a finding, never a crash
             findings.append(_rule_error(doc, rule, error))
     for rule_id, violation in extra:
-        rule = policy.rules.get(rule_id)
-        if rule is not None and rule.enabled:
-            findings.append(to_finding(doc, rule, violation))
+        extra_rule = policy.rules.get(rule_id)
+        if extra_rule is not None and extra_rule.enabled:
+            findings.append(to_finding(doc, extra_rule, violation))
     findings.sort(key=Finding.sort_key)
     return findings

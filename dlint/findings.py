@@ -25,8 +25,7 @@ class Severity(IntEnum):
     def parse(cls, text: str) -> Severity:
         """Accept the spellings users write in YAML and on the command line."""
         key = text.strip().lower()
-        aliases = {"info": cls.INFO, "note": cls.INFO, "warning": cls.WARNING, "warn": cls.WARNING,
-                   "error": cls.ERROR}
+        aliases = {"info": cls.INFO, "note": cls.INFO, "warning": cls.WARNING, "warn": cls.WARNING, "error": cls.ERROR}
         if key not in aliases:
             raise ValueError(f"unknown severity {text!r} (expected error, warning or info)")
         return aliases[key]

@@ -114,8 +114,9 @@ def _problem_finding(problem: ReadProblem, policy: Policy) -> Finding | None:
     rule = policy.rules.get("unreadable-file")
     if rule is None or not rule.enabled:
         return None
-    return Finding(rule.id, rule.severity, f"{problem.display} {problem.message}",
-                   Location(problem.display, 1, 1, 1, 1))
+    return Finding(
+        rule.id, rule.severity, f"{problem.display} {problem.message}", Location(problem.display, 1, 1, 1, 1)
+    )
 
 
 def run_check(options: CheckOptions) -> CheckResult:

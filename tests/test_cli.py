@@ -15,13 +15,20 @@ REPO = Path(__file__).resolve().parents[1]
 DIGEST = "sha256:" + "c" * 64
 
 
-def dlint(*args: str, cwd: Path, stdin: bytes | None = None, env: dict[str, str] | None = None
-          ) -> subprocess.CompletedProcess[str]:
+def dlint(
+    *args: str, cwd: Path, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1", **(env or {})}
     environment.pop("FORCE_COLOR", None)
     return subprocess.run(
-        [sys.executable, "-m", "dlint", *args], cwd=cwd, input=stdin.decode() if stdin else None,
-        capture_output=True, text=True, env=environment, timeout=120, check=False,
+        [sys.executable, "-m", "dlint", *args],
+        cwd=cwd,
+        input=stdin.decode() if stdin else None,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
     )
 
 
@@ -66,22 +73,49 @@ def test_json_output_matches_its_schema(tmp_path: Path) -> None:
 
 
 def test_discovery_names_gitignore_and_exclude(tmp_path: Path) -> None:
-    for name in ["Dockerfile", "Containerfile", "api.Dockerfile", "x.dockerfile", "Dockerfile.dev",
-                 "Dockerfile-prod", "Containerfile.ci", "ignored/Dockerfile", "vendor/Dockerfile",
-                 "notes.txt", ".git/Dockerfile"]:
+    for name in [
+        "Dockerfile",
+        "Containerfile",
+        "api.Dockerfile",
+        "x.dockerfile",
+        "Dockerfile.dev",
+        "Dockerfile-prod",
+        "Containerfile.ci",
+        "ignored/Dockerfile",
+        "vendor/Dockerfile",
+        "notes.txt",
+        ".git/Dockerfile",
+    ]:
         write(tmp_path / name, "FROM scratch\n")
     write(tmp_path / ".gitignore", "ignored/\n")
     result = dlint("check", "--format", "json", "--exclude", "vendor/**", cwd=tmp_path)
     files = json.loads(result.stdout)["files"]
-    assert files == sorted(["Dockerfile", "Containerfile", "api.Dockerfile", "x.dockerfile", "Dockerfile.dev",
-                            "Dockerfile-prod", "Containerfile.ci"])
+    assert files == sorted(
+        [
+            "Dockerfile",
+            "Containerfile",
+            "api.Dockerfile",
+            "x.dockerfile",
+            "Dockerfile.dev",
+            "Dockerfile-prod",
+            "Containerfile.ci",
+        ]
+    )
     explicit = dlint("check", "--format", "json", "ignored/Dockerfile", "notes.txt", cwd=tmp_path)
     assert json.loads(explicit.stdout)["files"] == ["ignored/Dockerfile", "notes.txt"]
 
 
 def test_stdin_with_filename(tmp_path: Path) -> None:
-    result = dlint("check", "-", "--stdin-filename", "svc/Dockerfile", "--format", "json",
-                   cwd=tmp_path, stdin=b"FROM ubuntu:latest\n")
+    result = dlint(
+        "check",
+        "-",
+        "--stdin-filename",
+        "svc/Dockerfile",
+        "--format",
+        "json",
+        cwd=tmp_path,
+        stdin=b"FROM ubuntu:latest\n",
+    )
     findings = json.loads(result.stdout)["findings"]
     assert {f["path"] for f in findings} == {"svc/Dockerfile"}
 
@@ -159,8 +193,10 @@ def test_broken_config_exits_2_with_file_and_line(tmp_path: Path) -> None:
 
 def test_config_selects_severity_and_options(tmp_path: Path) -> None:
     write(tmp_path / "Dockerfile", f"FROM quay.io/x/y:1@{DIGEST}\nUSER app\n")
-    write(tmp_path / ".dlint.yaml",
-          "extends: [recommended]\nrules:\n  allowed-registries:\n    options: {allow: ['docker.io/library/*']}\n")
+    write(
+        tmp_path / ".dlint.yaml",
+        "extends: [recommended]\nrules:\n  allowed-registries:\n    options: {allow: ['docker.io/library/*']}\n",
+    )
     result = dlint("check", "--format", "json", cwd=tmp_path)
     (finding,) = json.loads(result.stdout)["findings"]
     assert finding["rule"] == "allowed-registries" and finding["severity"] == "error"

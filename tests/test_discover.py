@@ -7,15 +7,37 @@ import pytest
 from dlint.discover import ReadProblem, Target, discover, is_dockerfile_name, read_target
 
 
-@pytest.mark.parametrize("name", ["Dockerfile", "Containerfile", "api.Dockerfile", "x.dockerfile", "Dockerfile.dev",
-                                  "Dockerfile-prod", "Containerfile.ci", "Dockerfile_prod", "ubuntu__jammy__Dockerfile",
-                                  "build-Dockerfile"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Dockerfile",
+        "Containerfile",
+        "api.Dockerfile",
+        "x.dockerfile",
+        "Dockerfile.dev",
+        "Dockerfile-prod",
+        "Containerfile.ci",
+        "Dockerfile_prod",
+        "ubuntu__jammy__Dockerfile",
+        "build-Dockerfile",
+    ],
+)
 def test_dockerfile_names(name: str) -> None:
     assert is_dockerfile_name(name)
 
 
-@pytest.mark.parametrize("name", ["Dockerfile.dockerignore", "README.md", "Dockerfile.md", "mydockerfile",
-                                  "DockerfileX", "docker-compose.yml", "Dockerfile.sh"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Dockerfile.dockerignore",
+        "README.md",
+        "Dockerfile.md",
+        "mydockerfile",
+        "DockerfileX",
+        "docker-compose.yml",
+        "Dockerfile.sh",
+    ],
+)
 def test_not_dockerfile_names(name: str) -> None:
     assert not is_dockerfile_name(name)
 

@@ -29,7 +29,9 @@ def _register(name: str, doc: str, schema: dict[str, Any] | None = None) -> None
     check(name, schema)(function)
 
 
-_register("unreadable-file", """## What it does
+_register(
+    "unreadable-file",
+    """## What it does
 Reports a file that dlint was asked to lint (or discovered) but could not read as a
 Dockerfile: a directory named `Dockerfile`, a file without read permission, a file
 larger than the size limit, or a symlink loop. Produced while reading files.
@@ -46,9 +48,12 @@ Fix the file, or exclude it on purpose with `--exclude`.
 
 ## Options
 None.
-""")
+""",
+)
 
-_register("stale-pin", """## What it does
+_register(
+    "stale-pin",
+    """## What it does
 With `dlint check --stale`, reports an image pinned by digest whose tag now points at a
 different digest in its registry. Produced by the registry look-up.
 
@@ -66,9 +71,12 @@ Refresh the pin with `dlint pin --update`.
 
 ## Options
 None.
-""")
+""",
+)
 
-_register("tag-gone", """## What it does
+_register(
+    "tag-gone",
+    """## What it does
 With `dlint check --stale`, reports an image reference whose tag no longer exists in its
 registry. Produced by the registry look-up.
 
@@ -86,9 +94,12 @@ Move to a maintained tag and pin it with `dlint pin`.
 
 ## Options
 None.
-""")
+""",
+)
 
-_register("locked-rule", """## What it does
+_register(
+    "locked-rule",
+    """## What it does
 Reports a policy file that tries to disable, downgrade or re-configure a rule that a
 higher policy layer has `locked`. The locked setting stays in force; this finding points
 at the offending policy line. Produced while merging policy files.
@@ -109,4 +120,5 @@ Ask the policy owners for a waiver with a reason, an owner and an expiry date.
 
 ## Options
 None.
-""")
+""",
+)

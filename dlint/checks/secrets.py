@@ -12,8 +12,7 @@ from dlint.dockerfile.model import Document, Instruction, Span, Token
 # BuildKit's SecretsUsedInArgOrEnv word list: a key is suspicious when one of these is a
 # whole underscore-separated word of it (API_KEY, DB_PASSWORD) but not MONKEY or
 # PASSWORDLESS; a PUBLIC word clears it (PUBLIC_KEY).
-_SECRET_WORDS = ("apikey", "auth", "credential", "credentials", "key", "password", "pword", "passwd",
-                 "secret", "token")
+_SECRET_WORDS = ("apikey", "auth", "credential", "credentials", "key", "password", "pword", "passwd", "secret", "token")
 _SECRET = re.compile(r"(?i)(?:_|^)(?:" + "|".join(_SECRET_WORDS) + r")(?:_|$)")
 _ALLOWED = re.compile(r"(?i)(?:_|^)public(?:_|$)")
 
@@ -37,8 +36,14 @@ def _key_span(instruction: Instruction, key: str) -> Span:
     span = token.span
     if not token.contiguous or span.start_line != span.end_line or not token.value.startswith(key):
         return span
-    return Span(span.start_line, span.start_column, span.start_line, span.start_column + len(key),
-                span.start_offset, span.start_offset + len(key.encode("utf-8")))
+    return Span(
+        span.start_line,
+        span.start_column,
+        span.start_line,
+        span.start_column + len(key),
+        span.start_offset,
+        span.start_offset + len(key.encode("utf-8")),
+    )
 
 
 @check("secret-in-arg-env")

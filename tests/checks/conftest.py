@@ -16,8 +16,9 @@ Lint = Callable[..., list[Violation]]
 
 @pytest.fixture
 def lint(tmp_path: Path) -> Lint:
-    def run(check: str, text: str, options: dict[str, Any] | None = None,
-            build_args: dict[str, str] | None = None) -> list[Violation]:
+    def run(
+        check: str, text: str, options: dict[str, Any] | None = None, build_args: dict[str, str] | None = None
+    ) -> list[Violation]:
         path = tmp_path / "Dockerfile"
         path.write_text(text, encoding="utf-8")
         doc = load_document(path.read_bytes(), "Dockerfile", build_args)

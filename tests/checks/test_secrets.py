@@ -6,8 +6,9 @@ from dlint.checks.secrets import looks_secret
 from tests.checks.conftest import Lint
 
 
-@pytest.mark.parametrize("key", ["API_KEY", "DB_PASSWORD", "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "auth",
-                                 "Credentials", "apikey"])
+@pytest.mark.parametrize(
+    "key", ["API_KEY", "DB_PASSWORD", "GITHUB_TOKEN", "AWS_SECRET_ACCESS_KEY", "auth", "Credentials", "apikey"]
+)
 def test_secret_names(key: str) -> None:
     assert looks_secret(key)
 

@@ -4,7 +4,7 @@ from tests.checks.conftest import Lint
 
 
 def test_root_user_flags_final_stage_without_user(lint: Lint) -> None:
-    text = "FROM golang:1.22 AS build\nUSER app\nFROM debian:12\nCMD [\"x\"]\n"
+    text = 'FROM golang:1.22 AS build\nUSER app\nFROM debian:12\nCMD ["x"]\n'
     (violation,) = lint("root-user", text)
     assert violation.span.start_line == 3 and violation.span.start_column == 1
     assert "no USER" in violation.message
