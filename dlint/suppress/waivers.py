@@ -225,15 +225,16 @@ def _who(waiver: Waiver) -> str:
     return tail
 
 
-def _location(waiver: Waiver) -> Location:
+def _location(waiver: Waiver, root: Path | None) -> Location:
     """Point at the waiver's ``expires:`` line when the policy file can be read (the value a
     reader must change), else at the waiver's first line."""
     origin = waiver.origin
     path = origin.path if origin is not None else "<policy>"
     line = max(origin.line, 1) if origin is not None else 1
     column, end_column = 1, 2
+    file = Path(path) if root is None else root / path
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines() if origin is not None else []
+        lines = file.read_text(encoding="utf-8").splitlines() if origin is not None else []
     except (OSError, UnicodeDecodeError, ValueError):
         lines = []
     if 0 < line <= len(lines):
@@ -255,10 +256,13 @@ def _location(waiver: Waiver) -> Location:
     return Location(path=path, line=line, column=column, end_line=line, end_column=end_column)
 
 
-def waiver_findings(policy: Policy, today: dt.date) -> list[Finding]:
+def waiver_findings(policy: Policy, today: dt.date, *, root: Path | None = None) -> list[Finding]:
     """``expired-waiver`` (error) for waivers past their date and ``expiring-waiver``
     (warning) for those within ``policy.expiry_warning_days``, at the waiver in the policy
-    file, so the fix (renew with a new date and reason, or remove) is made where it lives."""
+    file, so the fix (renew with a new date and reason, or remove) is made where it lives.
+
+    ``root`` is the folder relative origin paths are relative to (default: the current
+    directory); it is only used to read the policy file to find the ``expires:`` line."""
     out: list[Finding] = []
     for waiver in policy.waivers:
         if waiver.expires is None:
@@ -277,6 +281,6 @@ def waiver_findings(policy: Policy, today: dt.date) -> list[Finding]:
         severity = rule_severity(policy, rule)
         if severity is None:
             continue
-        out.append(Finding(rule=rule, severity=severity, message=message, location=_location(waiver),
+        out.append(Finding(rule=rule, severity=severity, message=message, location=_location(waiver, root),
                            context=f"{_describe(waiver)} expires {date}"))
     return out

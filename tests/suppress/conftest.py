@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from dlint.dockerfile.document import load_document
 from dlint.dockerfile.model import Document, Instruction
 from dlint.findings import Finding, Location, Severity
 from dlint.policy.model import Policy, Rule
@@ -19,12 +20,6 @@ def load(root: Path, rel: str, text: str) -> Document:
     path = root / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-    try:
-        from dlint.dockerfile.document import load_document
-    except ImportError:  # the model builder has not landed yet: the bare parse is enough here
-        from dlint.dockerfile.parser import parse
-
-        return parse(path.read_bytes(), rel)
     return load_document(path.read_bytes(), rel, {})
 
 

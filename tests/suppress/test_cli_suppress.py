@@ -1,0 +1,159 @@
+"""Suppressions through the real CLI: exit codes, JSON/SARIF carrying kind and reason,
+waiver expiry by ``--today``/``DLINT_TODAY``, and the baseline round trip."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+DIGEST = "sha256:" + "d" * 64
+
+POLICY = """\
+extends: [recommended]
+waivers:
+  - rules: [image-digest]
+    paths: ["legacy/**"]
+    reason: vendor image, pinned by the vendor's release process
+    owner: team-platform
+    expires: 2027-03-31
+"""
+
+
+def dlint(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1", **(env or {})}
+    environment.pop("FORCE_COLOR", None)
+    if "DLINT_TODAY" not in (env or {}):
+        environment.pop("DLINT_TODAY", None)  # the caller's environment must not move "today"
+    return subprocess.run([sys.executable, "-m", "dlint", *args], cwd=cwd, capture_output=True, text=True,
+                          env=environment, timeout=120, check=False)
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def findings_json(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
+    data: dict[str, Any] = json.loads(result.stdout)
+    found: list[dict[str, Any]] = data["findings"]
+    return found
+
+
+def test_inline_suppression_does_not_fail_and_shows_with_reason(tmp_path: Path) -> None:
+    write(tmp_path / "Dockerfile",
+          "# dlint ignore=image-digest -- scratch build image, rebuilt nightly\nFROM alpine:3.20\nUSER app\n")
+    plain = dlint("check", ".", "--format", "json", cwd=tmp_path)
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    assert findings_json(plain) == []
+    shown = dlint("check", ".", "--format", "json", "--show-suppressed", cwd=tmp_path)
+    (item,) = findings_json(shown)
+    assert item["rule"] == "image-digest"
+    assert item["suppression"] == {"kind": "inline", "reason": "scratch build image, rebuilt nightly",
+                                   "source": "Dockerfile:1"}
+    text = dlint("check", ".", cwd=tmp_path)
+    assert text.returncode == 0 and "1 suppressed" in text.stdout
+
+
+def test_sarif_leaves_suppressed_out_unless_asked(tmp_path: Path) -> None:
+    write(tmp_path / "Dockerfile",
+          "# dlint ignore=image-digest -- scratch build image\nFROM alpine:3.20\nUSER app\n")
+    default = json.loads(dlint("check", ".", "--format", "sarif", cwd=tmp_path).stdout)
+    assert default["runs"][0]["results"] == []
+    included = json.loads(dlint("check", ".", "--format", "sarif", "--sarif-include-suppressed",
+                                cwd=tmp_path).stdout)
+    (result,) = included["runs"][0]["results"]
+    (suppression,) = result["suppressions"]
+    assert suppression["kind"] == "inSource" and suppression["justification"] == "scratch build image"
+
+
+def test_unused_and_unknown_suppressions_are_findings(tmp_path: Path) -> None:
+    write(tmp_path / "Dockerfile",
+          f"# dlint ignore=image-digest -- pinned already\nFROM alpine@{DIGEST}\n"
+          "# dlint ignore=no-such-rule -- x\nUSER app\n")
+    result = dlint("check", ".", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 1
+    rules = sorted((f["rule"], f["line"], f["column"]) for f in findings_json(result))
+    assert rules == [("invalid-suppression", 3, 16), ("unused-suppression", 1, 16)]
+
+
+def test_waiver_applies_until_it_expires(tmp_path: Path) -> None:
+    write(tmp_path / ".dlint.yaml", POLICY)
+    write(tmp_path / "legacy" / "Dockerfile", "FROM vendor/base:1.2\nUSER app\n")
+    live = dlint("check", ".", "--format", "json", "--show-suppressed", "--today", "2027-03-01", cwd=tmp_path)
+    assert live.returncode == 0, live.stdout + live.stderr
+    (waived,) = findings_json(live)
+    assert waived["suppression"]["kind"] == "waiver"
+    assert waived["suppression"]["reason"] == "vendor image, pinned by the vendor's release process"
+
+    soon = dlint("check", ".", "--format", "json", "--today", "2027-03-25", cwd=tmp_path)
+    (warning,) = findings_json(soon)
+    assert warning["rule"] == "expiring-waiver" and warning["severity"] == "warning"
+
+    dead = dlint("check", ".", cwd=tmp_path, env={"DLINT_TODAY": "2027-04-01"})
+    assert dead.returncode == 1
+    assert ("error[expired-waiver] waiver for image-digest in legacy/** expired on 2027-03-31, "
+            "owner team-platform") in dead.stdout
+    assert ".dlint.yaml:7:" in dead.stdout
+    assert "legacy/Dockerfile:1:6: warning[image-digest]" in dead.stdout  # no longer waived
+
+    bad = dlint("check", ".", "--today", "2027-3-1", cwd=tmp_path)
+    assert bad.returncode == 2 and "2027-3-1" in bad.stderr
+
+
+def test_baseline_round_trip(tmp_path: Path) -> None:
+    original = "FROM golang:1.22 AS build\nRUN go build .\nFROM alpine:3.20\nUSER app\n"
+    write(tmp_path / "Dockerfile", original)
+    wrote = dlint("check", ".", "--write-baseline", "dlint-baseline.json", cwd=tmp_path)
+    assert wrote.returncode == 0, wrote.stderr
+    baseline = tmp_path / "dlint-baseline.json"
+    assert json.loads(baseline.read_text())["version"] == 1
+
+    # edits above and below: still clean, and the summary says what the baseline hid
+    write(tmp_path / "Dockerfile", "# the app\nARG X=1\n\n" + original + "LABEL a=b\n")
+    edited = dlint("check", ".", "--baseline", "dlint-baseline.json", "--format", "json", cwd=tmp_path)
+    assert edited.returncode == 0, edited.stdout + edited.stderr
+    assert findings_json(edited) == []
+    assert json.loads(edited.stdout)["summary"]["baseline_hidden"] == 2
+
+    # the same violation in another file is new
+    write(tmp_path / "svc" / "Dockerfile", "FROM alpine:3.20\nUSER app\n")
+    dup = dlint("check", ".", "--baseline", "dlint-baseline.json", "--format", "json", cwd=tmp_path)
+    assert dup.returncode == 1
+    assert [(f["path"], f["rule"]) for f in findings_json(dup)] == [("svc/Dockerfile", "image-digest")]
+    (tmp_path / "svc" / "Dockerfile").unlink()
+
+    # fixing one finding leaves a stale entry; --prune-baseline drops it
+    write(tmp_path / "Dockerfile", original.replace("alpine:3.20", f"alpine:3.20@{DIGEST}"))
+    fixed = dlint("check", ".", "--baseline", "dlint-baseline.json", "--format", "json", cwd=tmp_path)
+    assert fixed.returncode == 0
+    assert json.loads(fixed.stdout)["summary"]["baseline_hidden"] == 1
+    before = baseline.read_text()
+    pruned = dlint("check", ".", "--baseline", "dlint-baseline.json", "--prune-baseline", cwd=tmp_path)
+    assert pruned.returncode == 0
+    after = baseline.read_text()
+    assert "FROM alpine:3.20" in before and "FROM alpine:3.20" not in after
+    assert "FROM golang:1.22 AS build" in after
+
+
+def test_corrupt_baseline_exits_2_naming_the_file(tmp_path: Path) -> None:
+    write(tmp_path / "Dockerfile", "FROM alpine:3.20\nUSER app\n")
+    write(tmp_path / "b.json", '{"version": 1, "entries": [{"rule": 3}]}')
+    result = dlint("check", ".", "--baseline", "b.json", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "b.json" in result.stderr and "entry 1" in result.stderr
+
+
+@pytest.mark.xfail(reason="text summary adds baseline_hidden to findings already marked suppressed "
+                          "(dlint/report/_common.py counts them twice); owned by the report author")
+def test_text_summary_counts_baselined_findings_once(tmp_path: Path) -> None:
+    write(tmp_path / "Dockerfile", "FROM golang:1.22 AS build\nFROM alpine:3.20\nUSER app\n")
+    assert dlint("check", ".", "--write-baseline", "b.json", cwd=tmp_path).returncode == 0
+    result = dlint("check", ".", "--baseline", "b.json", cwd=tmp_path)
+    assert "; 2 suppressed" in result.stdout
