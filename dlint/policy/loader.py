@@ -182,7 +182,9 @@ class _Reader:
             rel = os.path.relpath(file.resolve(), self.display_base)
         except ValueError:  # another drive on Windows
             return str(file)
-        return Path(rel).as_posix()
+        absolute = file.resolve().as_posix()
+        rel = Path(rel).as_posix()
+        return absolute if rel.startswith("../") and len(absolute) < len(rel) else rel
 
     def file_layer(self, file: Path) -> Layer:
         key = str(file.resolve())
