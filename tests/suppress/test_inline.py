@@ -277,3 +277,21 @@ def test_already_suppressed_findings_are_kept(tmp_path: Path, policy: Policy) ->
     )
     out = apply_inline(doc, [waived], policy, known_ids(policy))
     assert out[0].suppression == Suppression("waiver", "central", ".dlint.yaml:4")
+
+
+def test_hadolint_global_ignore_is_file_scope(tmp_path: Path, policy: Policy) -> None:
+    doc = load(tmp_path, "Dockerfile", "# hadolint global ignore=DL3002\nFROM alpine\nUSER root\n")
+    out = apply_inline(doc, [finding(doc, "root-user", 3)], policy, known_ids(policy))
+    assert out[0].suppression == Suppression("inline", None, "Dockerfile:1")
+
+
+def test_comment_inside_a_continuation_is_not_above_an_instruction(tmp_path: Path, policy: Policy) -> None:
+    doc = load(
+        tmp_path,
+        "Dockerfile",
+        "FROM alpine\nRUN apk add curl \\\n    # dlint ignore=root-user -- x\n    && true\nUSER root\n",
+    )
+    out = apply_inline(doc, [finding(doc, "root-user", 5)], policy, known_ids(policy))
+    assert out[0].suppression is None
+    (unused,) = by_rule(out, "unused-suppression")
+    assert unused.location.line == 3 and "not directly above" in unused.message
