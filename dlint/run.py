@@ -157,7 +157,7 @@ def run_check(options: CheckOptions) -> CheckResult:
 
     stale = _stale_violations(options, [doc for doc, _ in documents], notes) if options.stale else {}
     findings.extend(_evaluate_all(documents, stale, options.today))
-    findings.extend(_policy_findings(policies, options.today))
+    findings.extend(_policy_findings(policies, options.today, options.root))
     for policy in policies:
         for rule in policy.enabled_rules():
             rules.setdefault(rule.id, rule)
@@ -196,7 +196,7 @@ def _evaluate_all(
     return findings
 
 
-def _policy_findings(policies: list[Policy], today: dt.date) -> list[Finding]:
+def _policy_findings(policies: list[Policy], today: dt.date, root: Path) -> list[Finding]:
     """Findings about the policy files themselves (locked rules weakened, waivers expiring),
     reported once even when many Dockerfiles share a policy."""
     from dlint.suppress import waiver_findings
@@ -204,7 +204,7 @@ def _policy_findings(policies: list[Policy], today: dt.date) -> list[Finding]:
     seen: set[tuple[str, str, int, str]] = set()
     out: list[Finding] = []
     for policy in policies:
-        for finding in [*policy.problems, *waiver_findings(policy, today)]:
+        for finding in [*policy.problems, *waiver_findings(policy, today, root=root)]:
             key = (finding.rule, finding.location.path, finding.location.line, finding.message)
             if key not in seen:
                 seen.add(key)
@@ -251,20 +251,16 @@ def _apply_baseline(options: CheckOptions, result: CheckResult) -> None:
         baseline = load_baseline(options.baseline)
     except BaselineError as error:
         raise UsageError(str(error)) from error
-    outcome = apply_baseline(result.findings, baseline)
+    outcome = apply_baseline(result.findings, baseline, scanned=result.scanned)
     result.findings = sorted(outcome.findings, key=Finding.sort_key)
     result.baseline_hidden = outcome.hidden
-    result.baseline_fixed = [_describe_entry(entry) for entry in outcome.stale]
+    result.baseline_fixed = [entry.describe() for entry in outcome.stale]
     if options.prune_baseline and outcome.stale:
-        removed = prune_baseline(options.baseline, baseline, outcome.stale)
+        try:
+            removed = prune_baseline(options.baseline, baseline, outcome.stale)
+        except BaselineError as error:
+            raise UsageError(str(error)) from error
         result.notes.append(f"pruned {removed} fixed entries from {options.baseline}")
-
-
-def _describe_entry(entry: object) -> str:
-    rule = getattr(entry, "rule", "?")
-    path = getattr(entry, "path", "?")
-    context = getattr(entry, "context", "")
-    return f"{path}: {rule}: {context[:80]}"
 
 
 __all__ = ["CheckOptions", "CheckResult", "UsageError", "display_path", "run_check"]

@@ -122,3 +122,188 @@ Ask the policy owners for a waiver with a reason, an owner and an expiry date.
 None.
 """,
 )
+
+_register("unused-suppression", """## What it does
+
+Reports a `# dlint ignore=` or `# dlint ignore-file=` comment, rule by rule, that
+suppressed nothing: the instruction below it (or, for `ignore-file`, the whole file) has no
+finding of that rule. A `# dlint ignore=` comment that is not directly above an instruction
+(a blank line or other code in between) also suppresses nothing and is reported.
+
+The finding points at the rule id inside the comment.
+
+## Why is this bad?
+
+A suppression outlives the problem it was written for: the image got pinned, the rule
+changed, the instruction moved. A dead ignore comment hides the next real finding of that
+rule on the same instruction without anyone deciding it should, and it misleads readers
+into thinking there is something to excuse.
+
+hadolint comments (`# hadolint ignore=`) and BuildKit `# check=skip=` directives are not
+reported: they also serve those tools, whose rules dlint cannot judge.
+
+## Example
+
+```dockerfile
+# dlint ignore=image-digest -- vendor image
+FROM alpine@sha256:4bcff63911fcb4448bd4fdacec207030997caf25e9bea4045fa6c8c44de311d1
+```
+
+## Use instead
+
+```dockerfile
+FROM alpine@sha256:4bcff63911fcb4448bd4fdacec207030997caf25e9bea4045fa6c8c44de311d1
+```
+
+Remove the rule from the comment (or the whole comment when it names no other rule).
+
+## Options
+None.
+""")
+
+_register("invalid-suppression", """## What it does
+
+Reports a suppression comment that dlint cannot honour:
+
+- a `# dlint ignore=` comment naming a rule id or alias no rule has (a typo: the message
+  suggests the closest id);
+- a malformed `# dlint ignore...` comment (the form is
+  `# dlint ignore=<rule>[,<rule>] -- <reason>`);
+- a suppression without a reason when the policy sets `require-reason: true` (this includes
+  `# hadolint ignore=` comments and `# check=skip=` directives that name a dlint rule, since
+  those cannot carry a reason);
+- an inline suppression of a rule the policy does not allow to be suppressed inline
+  (`inline-suppression: false` for the rule, the default for locked rules).
+
+The finding the comment aimed at stays unsuppressed.
+
+## Why is this bad?
+
+An ignore comment that does not work looks exactly like one that does. The author believes
+the finding is handled, the build still fails (or, worse, the typo hides a different rule
+than intended), and nobody notices why. Policy limits on inline suppression exist so that a
+platform team's rules cannot be switched off one comment at a time; those exceptions belong
+in a reviewed, expiring waiver.
+
+## Example
+
+```dockerfile
+# dlint ignore=image-digets -- vendor image
+FROM vendor/base:1.2
+```
+
+## Use instead
+
+```dockerfile
+# dlint ignore=image-digest -- vendor image, pinned by the vendor's release process
+FROM vendor/base:1.2
+```
+
+For a rule that may not be suppressed inline, ask for a waiver in the policy file:
+
+```yaml
+waivers:
+  - rules: [image-digest]
+    paths: ["vendor/**"]
+    reason: vendor image, pinned by the vendor's release process
+    owner: team-platform
+    expires: 2027-03-31
+```
+
+## Options
+None.
+""")
+
+_register("expired-waiver", """## What it does
+
+Reports a waiver in a policy file whose `expires` date has passed. The finding points at
+the waiver's `expires:` line in the policy file, for example:
+
+```
+.dlint.yaml:7:5: error[expired-waiver] waiver for image-digest in legacy/** expired on 2027-03-31, owner team-platform
+```
+
+An expired waiver also stops applying: the findings it waived are reported again. A waiver
+is valid through its `expires` date and expired from the next day. The date of "today" can
+be fixed with `--today YYYY-MM-DD` or `DLINT_TODAY` for reproducible CI runs and tests.
+
+## Why is this bad?
+
+A waiver is a time-boxed decision: someone accepted a risk for a reason, until a date.
+After that date nobody has decided anything any more. Reporting the waiver itself, where it
+is written, puts the decision back in front of its owner instead of letting the exception
+silently become permanent.
+
+## Example
+
+```yaml
+waivers:
+  - rules: [image-digest]
+    paths: ["legacy/**"]
+    reason: vendor image, pinned by the vendor's release process
+    owner: team-platform
+    expires: 2027-03-31   # in the past
+```
+
+## Use instead
+
+Fix the findings and delete the waiver, or renew it deliberately with a new date (and an
+updated reason or ticket):
+
+```yaml
+waivers:
+  - rules: [image-digest]
+    paths: ["legacy/**"]
+    reason: vendor still ships tags only; digest pinning tracked in PLAT-812
+    owner: team-platform
+    ticket: PLAT-812
+    expires: 2027-06-30
+```
+
+## Options
+None.
+""")
+
+_register("expiring-waiver", """## What it does
+
+Reports a waiver whose `expires` date is near: within `waiver-expiry-warning-days` days
+(default 14), the expiry date included. The finding points at the waiver's `expires:` line
+and names the rules, paths, owner and ticket:
+
+```
+.dlint.yaml:7:5: warning[expiring-waiver] waiver for image-digest in legacy/** expires on 2027-03-31 (in 11 days), owner team-platform
+```
+
+The waiver still applies until the date has passed; then it becomes an `expired-waiver`
+error.
+
+## Why is this bad?
+
+It is not bad yet; it is notice. Without it, a waiver expiring turns a green build red on
+one particular morning, usually for someone who did not write the waiver. A warning two
+weeks ahead gives the owner time to fix the findings or renew the waiver on purpose.
+
+## Example
+
+```yaml
+waivers:
+  - rules: [image-digest]
+    paths: ["legacy/**"]
+    reason: vendor image
+    owner: team-platform
+    expires: 2027-03-31   # less than 14 days away
+```
+
+## Use instead
+
+Fix the waived findings and remove the waiver, or move `expires` to a new date with a
+current reason.
+
+## Options
+
+The warning window is a policy setting, not a rule option:
+
+```yaml
+waiver-expiry-warning-days: 30
+```
+""")
