@@ -38,9 +38,12 @@ KEYWORDS = (
     "label", "maintainer", "onbuild", "run", "shell", "stopsignal", "user", "volume", "workdir",
 )  # fmt: skip
 
+_KEYWORD_SET = frozenset(KEYWORDS)
 _STAGE_NAME = re.compile(r"[a-z][a-z0-9\-_.]*\Z")
 _AT_LEAST_ONE = frozenset({"env", "label", "onbuild", "healthcheck", "expose", "volume", "arg"})
 _EXACTLY_ONE = frozenset({"maintainer", "workdir", "user", "stopsignal"})
+# Instructions whose only possible objection is their argument count.
+_PLAIN = frozenset({"run", "cmd", "entrypoint", "copy", "add", "workdir", "user", "expose", "maintainer"})
 # STOPSIGNAL never parses its flags in BuildKit, so any flag passes there.
 _NO_FLAG_CHECK = frozenset({"stopsignal"})
 
@@ -55,8 +58,10 @@ class Problem:
 def check(ins: Instruction) -> Problem | None:
     """The first error BuildKit's instruction parser would raise, if any."""
     kw = ins.keyword.lower()
-    if kw not in KEYWORDS:
+    if kw not in _KEYWORD_SET:
         return _unknown(ins)
+    if not ins.flags and kw in _PLAIN:
+        return _arity(ins, kw)
     return _arity(ins, kw) or _specific(ins, kw) or _flags(ins, kw)
 
 

@@ -159,7 +159,11 @@ class Logical:
 
     def locate(self, pos: int) -> tuple[int, int]:
         """0-based (line, column) of a logical offset."""
-        k = max(bisect_right(self._starts, pos) - 1, 0)
+        starts = self._starts
+        if len(starts) == 1 or pos < starts[1]:
+            line, col = self._where[0]
+            return line, col + pos
+        k = max(bisect_right(starts, pos) - 1, 0)
         line, col = self._where[k]
         return line, col + pos - self._starts[k]
 
