@@ -75,6 +75,9 @@ def run_pin(
     if platform is not None and not _valid_platform(platform):
         print(f"error: --platform {platform!r} is not os/arch[/variant]", file=err)
         return 2
+    if offline and cache is None:
+        print("error: --offline needs --cache FILE (digests resolved by an earlier online run)", file=err)
+        return 2
     plans, problems = _plans(paths, excludes, build_args, update=update, allow_latest=allow_latest)
     for problem in problems:
         print(f"error: {problem}", file=err)

@@ -158,6 +158,7 @@ class RegistryClient:
         self._per_host = max(1, per_host)
         self._tokens = TokenCache()
         self._hosts: dict[str, _HostState] = {}
+        self._token_locks: dict[tuple[str, str, str], threading.Lock] = {}
         self._lock = threading.Lock()
         self.stats = ClientStats()
         self._http = httpx.Client(
@@ -251,6 +252,11 @@ class RegistryClient:
             return response
         if status == 404:
             raise RegistryError(registry, repository, reference, _not_found_cause(response), "not-found")
+        if status == 429:
+            after = response.headers.get("Retry-After")
+            raise RegistryError(registry, repository, reference,
+                                "rate limited by the registry (HTTP 429" +
+                                (f", Retry-After {after}" if after else "") + ")", "network")
         if status in (401, 403):
             raise RegistryError(registry, repository, reference,
                                 f"access denied (HTTP {status}){_error_detail(response)}", "auth")
@@ -299,15 +305,19 @@ class RegistryClient:
     def _bearer(self, challenge: Challenge, scope: str, host: str) -> str:
         wanted = challenge.params.get("scope") or scope
         key = (challenge.realm or "", challenge.params.get("service", ""), wanted)
-        token = self._tokens.get(key)
-        if token is None:
-            credential = self._credentials.get(host)
-            with self._lock:
-                self.stats.token_requests += 1
-            token, lifetime = fetch_token(self._http, challenge, wanted, credential)
-            self._tokens.put(key, token, lifetime)
-            # also file it under our own scope spelling so the next request sends it up front
-            self._tokens.put((key[0], key[1], scope), token, lifetime)
+        with self._lock:
+            key_lock = self._token_locks.setdefault(key, threading.Lock())
+        # one token request per key even when eight threads hit the same repository at once
+        with key_lock:
+            token = self._tokens.get(key)
+            if token is None:
+                credential = self._credentials.get(host)
+                with self._lock:
+                    self.stats.token_requests += 1
+                token, lifetime = fetch_token(self._http, challenge, wanted, credential)
+                self._tokens.put(key, token, lifetime)
+                # also file it under our own scope spelling so the next request sends it up front
+                self._tokens.put((key[0], key[1], scope), token, lifetime)
         return f"Bearer {token}"
 
     def _send(self, method: str, url: str, host: str, auth: str | None) -> httpx.Response:

@@ -76,13 +76,15 @@ def test_pins_every_kind_of_reference_byte_exactly(plain_env: Env, tmp_path: Pat
     assert pin([path], [h])[0] == 0
 
 
-def test_dry_run_and_check(plain_env: Env, tmp_path: Path, no_docker_config: Path) -> None:
+def test_dry_run_and_check(plain_env: Env, tmp_path: Path, no_docker_config: Path,
+                           monkeypatch: pytest.MonkeyPatch) -> None:
     h = plain_env.host
+    monkeypatch.chdir(tmp_path)
     path = write(tmp_path / "app.Dockerfile", f"FROM {h}/library/alpine:3.14\nRUN true\n".encode())
     before = path.read_bytes()
     code, out, err = pin([path], [h], dry_run=True)
     assert code == 1 and path.read_bytes() == before
-    assert out.startswith(f"--- a/{path.as_posix()}\n+++ b/{path.as_posix()}\n")
+    assert out.startswith("--- a/app.Dockerfile\n+++ b/app.Dockerfile\n")
     assert f"+FROM {h}/library/alpine:3.14@{plain_env.images.rev1.digest}\n" in out
     code, out, err = pin([path], [h], check=True)
     assert code == 1 and out == "" and "would change" in err and path.read_bytes() == before
@@ -158,7 +160,8 @@ def test_resolution_errors_are_named(plain_env: Env, tmp_path: Path, no_docker_c
                  f"FROM {h}/library/alpine:3.15\n".encode())
     code, _, err = pin([path], [h, dead])
     assert code == 2
-    assert f"Dockerfile:1:6: cannot pin {h}/library/alpine:0.0: {h}/library/alpine:0.0: tag not found" in err
+    assert "Dockerfile:1:6: cannot pin" in err
+    assert f"cannot pin {h}/library/alpine:0.0: {h}/library/alpine:0.0: tag not found" in err
     assert f"{dead}/team/app:1: cannot connect to {dead} (connection refused)" in err
     assert "Traceback" not in err
     assert plain_env.images.rev2.digest in path.read_text()

@@ -238,3 +238,21 @@ def test_authorization_not_sent_across_redirect(proxy: FaultProxy, plain_env: En
         got = client.resolve(proxy.host, "redirect/library/alpine", "3.14")
     assert got.digest == plain_env.images.rev1.digest
     assert proxy.seen_auth_after_redirect == [None]
+
+
+def test_429_with_absurd_retry_after_gives_up(proxy: FaultProxy, tmp_path: Path) -> None:
+    with client_for([proxy.host], tmp_path, max_retry_after=5.0) as client, pytest.raises(RegistryError) as info:
+        client.resolve(proxy.host, "r429long/library/alpine", "3.14")
+    assert "rate limited" in str(info.value) and "3600" in str(info.value)
+    assert client.stats.retries == 0
+
+
+def test_concurrent_lookups_share_one_token(token_env: Env, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    assert token_env.token is not None
+    with client_for([token_env.host], tmp_path) as client, ThreadPoolExecutor(8) as pool:
+        tags = ["3.14", "3.15"] * 8
+        digests = list(pool.map(lambda t: client.resolve(token_env.host, "library/alpine", t).digest, tags))
+    assert set(digests) == {token_env.images.rev1.digest, token_env.images.rev2.digest}
+    assert client.stats.token_requests == 1
