@@ -22,7 +22,7 @@ def syntax(doc: Document, options: dict[str, Any]) -> Iterator[Violation]:
     Reports what BuildKit would refuse to build: unknown instructions, a `FROM` with the
     wrong number of arguments, an unterminated heredoc, an invalid or duplicated parser
     directive, an exec-form JSON array holding a non-string, unknown flags, invalid or
-    duplicated stage names, and files that cannot be read as text.
+    duplicated stage names, and files that are not valid UTF-8.
 
     ## Why is this bad?
     The build fails (or, for some shapes, BuildKit reads the file differently from what
@@ -48,8 +48,13 @@ def syntax(doc: Document, options: dict[str, Any]) -> Iterator[Violation]:
     None.
     """
     for error in doc.errors:
-        if error.fatal:
+        if error.fatal or error.code in _REPORTED_WARNINGS:
             yield Violation(error.message, error.span, _instruction_at(doc, error.span.start_line))
+
+
+# Parser warnings that are still syntax problems for a linter: BuildKit builds a file with
+# invalid UTF-8, but every tool downstream (and dlint's own columns) reads it as garbage.
+_REPORTED_WARNINGS = frozenset({"invalid-utf8"})
 
 
 @check("empty-continuation")
