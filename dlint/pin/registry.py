@@ -111,6 +111,19 @@ def platform_matches(wanted: str, offered: str) -> bool:
     return not w[2] or w[2] == o[2]
 
 
+def select_platform(top: Manifest, platform: str, registry: str, repository: str, tag: str) -> Manifest:
+    """The entry of an index for ``platform``; a single-platform manifest is its own answer."""
+    if not top.is_index:
+        return top
+    offered = top.children()
+    for plat, digest in offered:
+        if platform_matches(platform, plat):
+            return Manifest(digest, None)
+    names = ", ".join(sorted({p for p, _ in offered})) or "none"
+    raise RegistryError(registry, repository, tag,
+                        f"no {platform} manifest in the index (offers: {names})", "not-found")
+
+
 @dataclass(slots=True)
 class _HostState:
     semaphore: threading.BoundedSemaphore
@@ -180,7 +193,12 @@ class RegistryClient:
     # ------------------------------------------------------------------ public calls
     def head(self, registry: str, repository: str, reference: str) -> Manifest:
         """Digest and media type of a manifest without its body; GET when the header is missing."""
-        response = self._manifest_request("HEAD", registry, repository, reference)
+        try:
+            response = self._manifest_request("HEAD", registry, repository, reference)
+        except RegistryError as exc:
+            if exc.kind == "protocol" and ("HTTP 405" in exc.cause or "HTTP 501" in exc.cause):
+                return self.get(registry, repository, reference)  # a registry without HEAD support
+            raise
         digest = response.headers.get("Docker-Content-Digest")
         if digest:
             return Manifest(_check_digest_syntax(digest, registry, repository, reference),
@@ -208,16 +226,7 @@ class RegistryClient:
         """What to pin for ``tag``: the index (or single manifest), or one platform's manifest."""
         if platform is None:
             return self.head(registry, repository, tag)
-        top = self.get(registry, repository, tag)
-        if not top.is_index:
-            return top  # a single-platform image: its manifest is the only thing to pin
-        offered = top.children()
-        for plat, digest in offered:
-            if platform_matches(platform, plat):
-                return Manifest(digest, None)
-        names = ", ".join(sorted({p for p, _ in offered})) or "none"
-        raise RegistryError(registry, repository, tag,
-                            f"no {platform} manifest in the index (offers: {names})", "not-found")
+        return select_platform(self.get(registry, repository, tag), platform, registry, repository, tag)
 
     # ------------------------------------------------------------------ plumbing
     def _host(self, host: str) -> _HostState:

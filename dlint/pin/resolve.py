@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from dlint.pin.registry import RegistryClient, RegistryError
+from dlint.pin.registry import RegistryClient, RegistryError, select_platform
 
 CACHE_VERSION = 1
 OutcomeKind = Literal["ok", "not-found", "error"]
@@ -157,8 +157,14 @@ class Resolver:
 
     def _lookup(self, client: RegistryClient, target: Target, with_children: bool) -> Outcome:
         try:
-            manifest = client.resolve(target.registry, target.repository, target.tag, self.platform)
             kids: frozenset[str] = frozenset()
+            if self.platform is not None and with_children:
+                # a pin to the whole index (or another platform of it) is still current, not stale
+                top = client.get(target.registry, target.repository, target.tag)
+                manifest = select_platform(top, self.platform, target.registry, target.repository, target.tag)
+                kids = frozenset({top.digest, *(d for _, d in top.children())})
+                return Outcome("ok", manifest.digest, children=kids)
+            manifest = client.resolve(target.registry, target.repository, target.tag, self.platform)
             if with_children and self.platform is None and (manifest.is_index or manifest.media_type is None):
                 full = client.get(target.registry, target.repository, manifest.digest)
                 kids = frozenset(d for _, d in full.children())

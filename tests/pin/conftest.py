@@ -62,7 +62,7 @@ class FaultProxy:
     ``127.0.0.1:P/r429/library/alpine:3.14`` gets the registry's ``library/alpine:3.14``
     behind a 429.  Faults: ``ok``, ``r429`` (first answer 429 + Retry-After: 1), ``e500``
     (first answer 500), ``r429long`` (429 + Retry-After: 3600, always), ``always503``,
-    ``nodigest`` (no Docker-Content-Digest header),
+    ``nohead`` (HEAD answers 405), ``nodigest`` (no Docker-Content-Digest header),
     ``badbody`` (GET body altered, header kept; HEAD without the header), ``slow`` (sleeps
     3 s), ``redirect`` (asks for Basic auth, then 307s to ``localhost`` -- another host --
     where the Authorization header seen is recorded).
@@ -145,6 +145,8 @@ class FaultProxy:
             self._reply(h, method, 429, {"Retry-After": "1"})
         elif fault == "e500" and n == 1:
             self._reply(h, method, 500, {"Content-Type": "text/plain"}, b"boom")
+        elif fault == "nohead" and method == "HEAD":
+            self._reply(h, method, 405, {})
         elif fault == "r429long":
             self._reply(h, method, 429, {"Retry-After": "3600"})
         elif fault == "always503":

@@ -243,3 +243,16 @@ def test_single_manifest_pins_are_stable_with_platform(plain_env: Env, tmp_path:
     path = write(tmp_path / "Dockerfile", f"FROM {h}/library/onlyamd:1\n".encode())
     assert pin([path], [h], platform="linux/amd64")[0] == 1
     assert image.digest in path.read_text()
+
+
+def test_update_with_platform_keeps_current_index_pins(plain_env: Env, tmp_path: Path,
+                                                      no_docker_config: Path) -> None:
+    h = plain_env.host
+    i = plain_env.images
+    text = (f"FROM {h}/library/alpine:3.14@{i.rev1.digest}\n"              # current index: keep
+            f"FROM {h}/library/alpine:3.15@{i.rev1.children[0].digest}\n")  # moved: to rev2's amd64
+    path = write(tmp_path / "Dockerfile", text.encode())
+    code, _, err = pin([path], [h], update=True, platform="linux/amd64")
+    assert code == 1, err
+    assert path.read_text() == text.replace(f"3.15@{i.rev1.children[0].digest}",
+                                            f"3.15@{i.rev2.children[0].digest}")

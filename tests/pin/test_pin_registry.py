@@ -256,3 +256,10 @@ def test_concurrent_lookups_share_one_token(token_env: Env, tmp_path: Path) -> N
         digests = list(pool.map(lambda t: client.resolve(token_env.host, "library/alpine", t).digest, tags))
     assert set(digests) == {token_env.images.rev1.digest, token_env.images.rev2.digest}
     assert client.stats.token_requests == 1
+
+
+def test_registry_without_head_support(proxy: FaultProxy, plain_env: Env, tmp_path: Path) -> None:
+    with client_for([proxy.host], tmp_path) as client:
+        got = client.resolve(proxy.host, "nohead/library/alpine", "3.15")
+    assert got.digest == plain_env.images.rev2.digest
+    assert client.stats.by_method == {"HEAD": 1, "GET": 1}
