@@ -37,7 +37,8 @@ def test_rule_docs_have_every_section(rule: object) -> None:
 
 def test_every_check_belongs_to_a_rule_and_no_stray_pages() -> None:
     used = {rule.check for rule in RULES}
-    assert set(registry()) <= used, set(registry()) - used
+    registered = {name for name in registry() if not name.startswith("test-")}  # tests register their own
+    assert registered <= used, registered - used
     pages = {p.stem for p in DOCS.glob("*.md")} - {"README"}
     assert pages == {rule.id for rule in RULES}
 
