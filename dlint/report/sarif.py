@@ -299,66 +299,13 @@ def semantic_version(version: str) -> str:
     return core + (f"-{pre}" if pre else "") + (f"+{build}" if build else "")
 
 
-# The project's home page, for ``informationUri``.  Left unset until the project has a public
-# address; installed package metadata (``[project.urls]``) takes precedence.  Never guessed.
-INFORMATION_URI: str | None = None
+# The project's home page, for ``informationUri``; the same address as [project.urls] in
+# pyproject.toml (tests/report keep the two equal).
+INFORMATION_URI = "https://github.com/dlint-project/dlint"
 
 
-def _information_uri(version: str) -> str | None:
-    """The project's home page: from pyproject.toml in a source checkout, else from installed
-    metadata of this very version (PyPI's unrelated "dlint" must not lend us its address),
-    else INFORMATION_URI."""
-    return _checkout_uri() or _metadata_uri(version) or INFORMATION_URI
-
-
-_URL_LABELS = ("homepage", "home", "documentation", "repository", "source")
-
-
-def _pick_url(urls: dict[str, str]) -> str | None:
-    for label in _URL_LABELS:
-        url = urls.get(label, "")
-        if url.startswith("https://"):
-            return url
-    return None
-
-
-def _checkout_uri() -> str | None:
-    """``[project.urls]`` of pyproject.toml when running from a source checkout (no metadata)."""
-    from pathlib import Path
-
-    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
-    try:
-        import tomllib
-
-        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
-    except (OSError, ValueError):
-        return None
-    if project.get("name") != TOOL_NAME:
-        return None
-    urls = project.get("urls", {})
-    return _pick_url({str(k).lower(): str(v) for k, v in urls.items()}) if isinstance(urls, dict) else None
-
-
-def _metadata_uri(version: str) -> str | None:
-    try:
-        from importlib.metadata import PackageNotFoundError, metadata
-    except ImportError:  # pragma: no cover
-        return None
-    try:
-        meta = metadata("dlint")
-    except PackageNotFoundError:
-        return None
-    if meta["Version"] != version:
-        return None
-    urls: dict[str, str] = {}
-    for entry in meta.get_all("Project-URL") or []:
-        label, _, url = entry.partition(",")
-        urls[label.strip().lower()] = url.strip()
-    found = _pick_url(urls)
-    if found:
-        return found
-    home = str(meta["Home-page"] or "") if "Home-page" in meta else ""
-    return home if home.startswith("https://") else None
+def _information_uri(version: str) -> str:
+    return INFORMATION_URI
 
 
 def _priority(f: Finding) -> tuple[int, int]:

@@ -83,7 +83,7 @@ def _header(finding: Finding, color: bool) -> str:
 def summary(data: ReportInput) -> str:
     """The closing line: counts of active findings, files, and everything suppressed."""
     c = counts(data)
-    hidden = c.suppressed + c.baseline_hidden
+    hidden = c.suppressed  # baselined findings are marked suppressed too; baseline_hidden is a subset
     tail = f"; {hidden} suppressed" if hidden else ""
     files = plural(c.files, "file")
     if c.findings == 0:

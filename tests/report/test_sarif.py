@@ -280,12 +280,13 @@ def test_size_limit(make_input: Make, monkeypatch: pytest.MonkeyPatch,
     assert "10 MB" in capsys.readouterr().err
 
 
-def test_information_uri_only_when_known(make_input: Make, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sarif_mod, "_checkout_uri", lambda: None)
-    monkeypatch.setattr(sarif_mod, "_metadata_uri", lambda version: None)
-    assert "informationUri" not in _sarif(make_input())["runs"][0]["tool"]["driver"]
-    monkeypatch.setattr(sarif_mod, "INFORMATION_URI", "https://dlint.example/")
-    assert _sarif(make_input())["runs"][0]["tool"]["driver"]["informationUri"] == "https://dlint.example/"
+def test_information_uri_is_the_project_home_in_pyproject(make_input: Make) -> None:
+    import tomllib
+    from pathlib import Path
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    homepage = pyproject["project"]["urls"]["Homepage"]
+    assert _sarif(make_input())["runs"][0]["tool"]["driver"]["informationUri"] == homepage
 
 
 def test_semantic_version() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from dlint.findings import Finding, Location, Severity, Suppression
 from dlint.report import ReportInput, render
 
 Make = Callable[..., ReportInput]
@@ -45,7 +46,10 @@ def test_show_suppressed_lists_them_with_reason(make_input: Make) -> None:
 
 def test_no_findings(make_input: Make) -> None:
     assert render("text", make_input(findings=[])) == "No findings in 4 files.\n"
-    assert render("text", make_input(findings=[], baseline_hidden=3, scanned=["Dockerfile"])) == (
+    # baselined findings stay in the list, marked; baseline_hidden says how many of them
+    hidden = [Finding("image-tag", Severity.WARNING, "m", Location("Dockerfile", n, 1, n, 2),
+                      suppression=Suppression("baseline")) for n in (1, 2, 3)]
+    assert render("text", make_input(findings=hidden, baseline_hidden=3, scanned=["Dockerfile"])) == (
         "No findings in 1 file; 3 suppressed.\n")
 
 

@@ -150,8 +150,6 @@ def test_corrupt_baseline_exits_2_naming_the_file(tmp_path: Path) -> None:
     assert "b.json" in result.stderr and "entry 1" in result.stderr
 
 
-@pytest.mark.xfail(reason="text summary adds baseline_hidden to findings already marked suppressed "
-                          "(dlint/report/_common.py counts them twice); owned by the report author")
 def test_text_summary_counts_baselined_findings_once(tmp_path: Path) -> None:
     write(tmp_path / "Dockerfile", "FROM golang:1.22 AS build\nFROM alpine:3.20\nUSER app\n")
     assert dlint("check", ".", "--write-baseline", "b.json", cwd=tmp_path).returncode == 0
