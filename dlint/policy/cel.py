@@ -383,28 +383,149 @@ def compile_errors(rule: Rule) -> list[CelProblem]:
         if problem is not None:
             before = (spec.message or "")[:offset]
             line = before.count("\n") + problem.line
-            column = (
-                (offset - (before.rfind("\n") + 1) + problem.column) if problem.line == 1 else problem.column
-            )
-            problems.append(
-                CelProblem("message", line, column, f"in {{{{ {expression} }}}}: {problem.message}")
-            )
+            column = (offset - (before.rfind("\n") + 1) + problem.column) if problem.line == 1 else problem.column
+            problems.append(CelProblem("message", line, column, f"in {{{{ {expression} }}}}: {problem.message}"))
     return problems
 
 
 # ---------------------------------------------------------------- evaluating
 
-_CONTEXT: list[Any] = []  # [model, context]: the last document's context, reused across rules
+_CONTEXTS: dict[Any, Any] = {}  # contexts for the current document, by the variables they hold
+_CONTEXTS_FOR: list[Any] = []  # [model] the contexts above belong to
 
 
-def _context(model: dict[str, Any]) -> Any:
-    """A CEL context holding ``file`` for this document (conversion is the costly part)."""
-    if _CONTEXT and _CONTEXT[0] is model:
-        return _CONTEXT[1]
-    cel = _import_cel()
-    context = cel.Context({"file": model}, functions())
-    _CONTEXT[:] = [model, context]
+def _document_context(model: dict[str, Any], names: frozenset[str]) -> Any:
+    """A CEL context with ``names`` for this document, built once and reused by every rule.
+
+    Converting Python values into CEL values is the dominant cost of evaluation, and the
+    ``cel`` package re-converts a context's variables whenever one is added.  So each
+    document gets a few immutable contexts (``file`` and the object lists a rule kind
+    needs), and the per-object variables are bound inside CEL by the wrapper below.
+    """
+    if not _CONTEXTS_FOR or _CONTEXTS_FOR[0] is not model:
+        _CONTEXTS.clear()
+        _CONTEXTS_FOR[:] = [model]
+    context = _CONTEXTS.get(names)
+    if context is None:
+        values: dict[str, Any] = {}
+        stages = model.get("stages") or []
+
+        def stage_of(index: Any) -> Any:
+            return stages[index] if isinstance(index, int) and 0 <= index < len(stages) else None
+
+        for name in names:
+            if name == "file":
+                values["file"] = model
+            elif name == "__images":
+                values[name] = [
+                    [i, image, stage_of(image.get("stage"))] for i, image in enumerate(model.get("images") or [])
+                ]
+            elif name == "__instructions":
+                values[name] = [
+                    [i, ins, stage_of(ins.get("stage"))] for i, ins in enumerate(model.get("instructions") or [])
+                ]
+            elif name == "__stages":
+                values[name] = [[i, stage] for i, stage in enumerate(stages)]
+        context = _import_cel().Context(values, functions())
+        _CONTEXTS[names] = context
     return context
+
+
+def _literal(value: Any) -> str:
+    """``params`` as a CEL literal, so they are part of the compiled program."""
+    import json
+
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))}: {_literal(v)}" for k, v in value.items()) + "}"
+    return json.dumps(str(value))
+
+
+_OBJECT_LISTS = {"image": "__images", "instruction": "__instructions", "stage": "__stages"}
+_ALL_NAMES = frozenset(("file", *_OBJECT_LISTS.values()))
+
+
+def _bind(rule: Rule, element: str, body: str) -> str:
+    """``body`` with the rule's variables bound from ``element`` (an item of an object list).
+
+    ``[x].all(name, e)`` is ``e`` with ``name`` bound to ``x`` (CEL has no let), so the
+    user's expressions see exactly the variables documented for their ``on`` kind.
+    ``all``/``filter`` rather than ``map``: the ``cel`` package's ``map`` is quadratic.
+    """
+    spec = rule.cel
+    assert spec is not None
+    body = f"[{_literal(spec.params)}].all(params, {body})"
+    if spec.on == "stage":
+        return f"[{element}[1]].all(stage, {body})"
+    if spec.on in ("image", "instruction"):
+        return f"[{element}[1]].all({spec.on}, [{element}[2]].all(stage, {body}))"
+    return body
+
+
+def _batch_source(rule: Rule) -> str:
+    """One program that returns the indices of the objects where the rule does not hold."""
+    spec = rule.cel
+    assert spec is not None
+    inner = f"(({spec.when}) ? ({spec.require}) : true)" if spec.when else f"({spec.require})"
+    if spec.on == "file":
+        return f"{_bind(rule, '', inner)} ? [] : [0]"
+    objects = _OBJECT_LISTS[spec.on]
+    return f"{objects}.filter(__o, !({_bind(rule, '__o', inner)})).map(__o, __o[0])"
+
+
+def _message_source(rule: Rule, expression: str, index: int) -> str:
+    """A placeholder expression evaluated for object ``index`` of the document context."""
+    spec = rule.cel
+    assert spec is not None
+    body = f"[{_literal(spec.params)}].map(params, ({expression}))[0]"
+    if spec.on == "file":
+        return body
+    element = f"{_OBJECT_LISTS[spec.on]}[{index}]"
+    if spec.on == "stage":
+        return f"[{element}[1]].map(stage, {body})[0]"
+    return f"[{element}[1]].map({spec.on}, [{element}[2]].map(stage, {body})[0])[0]"
+
+
+def _doc_eval(rule: Rule, model: dict[str, Any], source: str) -> Any:
+    program = _program(source)
+    return program.execute(_document_context(model, _ALL_NAMES))
+
+
+def _fast_message(rule: Rule, model: dict[str, Any], index: int) -> str:
+    """The message for object ``index``, with placeholders evaluated in the document context."""
+    spec = rule.cel
+    assert spec is not None
+    template = spec.message or rule.title
+
+    def substitute(match: re.Match[str]) -> str:
+        expression = match.group(1).strip()
+        try:
+            return _render(_doc_eval(rule, model, _message_source(rule, expression, index)))
+        except Exception as exc:  # a placeholder that fails must not lose the finding
+            return f"<{expression}: {_short(exc)}>"
+
+    return _PLACEHOLDER.sub(substitute, template) if "{{" in template else template
+
+
+def _batch(rule: Rule, model: dict[str, Any]) -> set[int] | None:
+    """Indices of the objects that fail the rule (None when the batch raised an error:
+    then objects are evaluated one by one, so the error lands on the object at fault)."""
+    try:
+        results = _doc_eval(rule, model, _batch_source(rule))
+    except Exception:
+        return None
+    if not isinstance(results, list) or not all(isinstance(i, int) for i in results):
+        return None
+    return set(results)
 
 
 def _line_span(doc: Document, span: Span) -> Span:
@@ -505,18 +626,50 @@ def _short(exc: BaseException) -> str:
     return first[:300]
 
 
+def _context(model: dict[str, Any], variables: dict[str, Any], params: dict[str, Any], sources: list[str]) -> Any:
+    """A context for one object (messages, isolating errors) with only what ``sources`` use.
+
+    ``file`` is the costly one to convert, so it is left out unless referenced.
+    """
+    used: set[str] = set()
+    for source in sources:
+        try:
+            used.update(_program(source).variables())
+        except Exception:  # compiled at load time; a failure here leaves the name out
+            continue
+    values = {"params": params, **variables}
+    if "file" in used:
+        values["file"] = model
+    return _import_cel().Context(values, functions())
+
+
+def _message_sources(rule: Rule) -> list[str]:
+    spec = rule.cel
+    template = (spec.message if spec is not None else None) or rule.title
+    return [expression for expression, _ in message_expressions(template) if expression]
+
+
 def evaluate_rule(rule: Rule, doc: Document, model: dict[str, Any]) -> Iterator[Violation]:
-    """Violations of a CEL rule in one document (``model`` is ``document_to_dict(doc)``)."""
+    """Violations of a CEL rule in one document (``model`` is ``document_to_dict(doc)``).
+
+    The rule runs as one program over all objects of its kind; only when that fails (a
+    runtime error on some object) are objects evaluated one by one, so the error is
+    reported on the object that caused it and the others still get their verdict.
+    """
     spec = rule.cel
     if spec is None:
         return
+    objects = list(_objects(doc, model, spec.on))
+    failing = _batch(rule, model)
     when = _program(spec.when) if spec.when else None
     require = _program(spec.require)
-    context = _context(model)
-    context.add_variable("params", spec.params)
-    for variables, span, instruction, what, image in _objects(doc, model, spec.on):
-        for name, value in variables.items():
-            context.add_variable(name, value)
+    for index, (variables, span, instruction, what, image) in enumerate(objects):
+        if failing is not None:
+            if index in failing:
+                yield Violation(_fast_message(rule, model, index), span, instruction, image)
+            continue
+        sources = [spec.require, *([spec.when] if spec.when else []), *_message_sources(rule)]
+        context = _context(model, variables, spec.params, sources)
         stage = "when"
         try:
             if when is not None:
@@ -526,16 +679,13 @@ def evaluate_rule(rule: Rule, doc: Document, model: dict[str, Any]) -> Iterator[
                 if not selected:
                     continue
             stage = "require"
-            holds = require.execute(context)
-            if not isinstance(holds, bool):
-                raise TypeError(f"require must be true or false, got {_render(holds)!r}")
+            verdict = require.execute(context)
+            if not isinstance(verdict, bool):
+                raise TypeError(f"require must be true or false, got {_render(verdict)!r}")
         except Exception as exc:  # one object's error must not stop the run
             yield CelRuntimeError(
-                f"rule {rule.id} could not be evaluated on {what}: {stage}: {_short(exc)}",
-                span,
-                instruction,
-                image,
+                f"rule {rule.id} could not be evaluated on {what}: {stage}: {_short(exc)}", span, instruction, image
             )
             continue
-        if not holds:
+        if not verdict:
             yield Violation(_message(rule, context), span, instruction, image)

@@ -186,7 +186,8 @@ def test_extends_installed_pack_via_entry_point(tmp_path: Path) -> None:
           image-digest: error
         locked: [image-digest]
     """)
-    write(site / "acme_dlint_policy-1.0.dist-info" / "METADATA", "Metadata-Version: 2.1\nName: acme-dlint-policy\nVersion: 1.0\n")
+    dist_info = site / "acme_dlint_policy-1.0.dist-info"
+    write(dist_info / "METADATA", "Metadata-Version: 2.1\nName: acme-dlint-policy\nVersion: 1.0\n")
     write(site / "acme_dlint_policy-1.0.dist-info" / "entry_points.txt",
           "[dlint.packs]\nacme = acme_dlint_policy:policy.yaml\n")
     file = write(tmp_path / "repo" / ".dlint.yaml", "extends: [acme]\nrules:\n  image-digest: warning\n")
