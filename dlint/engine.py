@@ -7,7 +7,6 @@ not know where files came from or how findings will be printed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from dlint.checks import Violation, registry
 from dlint.dockerfile.model import Document, Span
@@ -54,26 +53,38 @@ def evaluate(doc: Document, policy: Policy, extra: Iterable[tuple[str, Violation
     """
     checks = registry()
     findings: list[Finding] = []
-    model: dict[str, Any] | None = None
+    cel_rules: list[Rule] = []
     for rule in policy.enabled_rules():
+        if rule.cel is not None:
+            cel_rules.append(rule)
+            continue
+        if rule.check is None or rule.check not in checks:
+            continue
         try:
-            if rule.cel is not None:
-                from dlint.dockerfile.serialize import document_to_dict
-                from dlint.policy.cel import evaluate_rule
-
-                if model is None:
-                    model = document_to_dict(doc)
-                violations: Iterable[Violation] = evaluate_rule(rule, doc, model)
-            elif rule.check is not None and rule.check in checks:
-                violations = checks[rule.check].function(doc, rule.options)
-            else:
-                continue
-            findings.extend(to_finding(doc, rule, violation) for violation in violations)
+            findings.extend(to_finding(doc, rule, v) for v in checks[rule.check].function(doc, rule.options))
         except Exception as error:  # a bug in one rule is a finding, never a crash
             findings.append(_rule_error(doc, rule, error))
+    if cel_rules:
+        findings.extend(_evaluate_cel(doc, cel_rules))
     for rule_id, violation in extra:
         extra_rule = policy.rules.get(rule_id)
         if extra_rule is not None and extra_rule.enabled:
             findings.append(to_finding(doc, extra_rule, violation))
     findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def _evaluate_cel(doc: Document, rules: list[Rule]) -> list[Finding]:
+    """Custom rules run together: they share one conversion of the document into CEL.
+    A rule that cannot be evaluated on an object is an error finding whatever its severity."""
+    from dlint.dockerfile.serialize import document_to_dict
+    from dlint.policy.cel import CelRuntimeError, evaluate_rules
+
+    findings: list[Finding] = []
+    try:
+        for rule, violation in evaluate_rules(rules, doc, document_to_dict(doc)):
+            severity = Severity.ERROR if isinstance(violation, CelRuntimeError) else None
+            findings.append(to_finding(doc, rule, violation, severity))
+    except Exception as error:  # the CEL runtime itself failed: say so for each rule
+        findings.extend(_rule_error(doc, rule, error) for rule in rules)
     return findings

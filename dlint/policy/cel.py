@@ -389,46 +389,31 @@ def compile_errors(rule: Rule) -> list[CelProblem]:
 
 
 # ---------------------------------------------------------------- evaluating
+#
+# Converting Python values into CEL values is what costs (a whole document model takes
+# hundreds of microseconds; running a compiled program on a ready context, well under one).
+# So a document gets one context; ``file`` is bound once if any rule reads it, each object
+# (image, instruction, stage) is bound once, trimmed to the fields the rules read, and
+# every rule of that kind then runs against the same bound context.
 
-_CONTEXTS: dict[Any, Any] = {}  # contexts for the current document, by the variables they hold
-_CONTEXTS_FOR: list[Any] = []  # [model] the contexts above belong to
+
+@dataclass(slots=True)
+class _Compiled:
+    """A rule's programs, ready to run against a context holding its variables."""
+
+    rule: Rule
+    when: Any
+    require: Any
 
 
-def _document_context(model: dict[str, Any], names: frozenset[str]) -> Any:
-    """A CEL context with ``names`` for this document, built once and reused by every rule.
-
-    Converting Python values into CEL values is the dominant cost of evaluation, and the
-    ``cel`` package re-converts a context's variables whenever one is added.  So each
-    document gets a few immutable contexts (``file`` and the object lists a rule kind
-    needs), and the per-object variables are bound inside CEL by the wrapper below.
-    """
-    if not _CONTEXTS_FOR or _CONTEXTS_FOR[0] is not model:
-        _CONTEXTS.clear()
-        _CONTEXTS_FOR[:] = [model]
-    context = _CONTEXTS.get(names)
-    if context is None:
-        values: dict[str, Any] = {}
-        stages = model.get("stages") or []
-
-        def stage_of(index: Any) -> Any:
-            return stages[index] if isinstance(index, int) and 0 <= index < len(stages) else None
-
-        for name in names:
-            if name == "file":
-                values["file"] = model
-            elif name == "__images":
-                values[name] = [
-                    [i, image, stage_of(image.get("stage"))] for i, image in enumerate(model.get("images") or [])
-                ]
-            elif name == "__instructions":
-                values[name] = [
-                    [i, ins, stage_of(ins.get("stage"))] for i, ins in enumerate(model.get("instructions") or [])
-                ]
-            elif name == "__stages":
-                values[name] = [[i, stage] for i, stage in enumerate(stages)]
-        context = _import_cel().Context(values, functions())
-        _CONTEXTS[names] = context
-    return context
+def _wrap_params(rule: Rule, source: str) -> str:
+    """Bind ``params`` inside the expression ([p].all(params, e) is e with params = p; CEL
+    has no let), so one context serves rules with different params."""
+    spec = rule.cel
+    assert spec is not None
+    if not re.search(r"\bparams\b", source):
+        return source
+    return f"[{_literal(spec.params)}].all(params, {source})"
 
 
 def _literal(value: Any) -> str:
@@ -450,82 +435,189 @@ def _literal(value: Any) -> str:
     return json.dumps(str(value))
 
 
-_OBJECT_LISTS = {"image": "__images", "instruction": "__instructions", "stage": "__stages"}
-_ALL_NAMES = frozenset(("file", *_OBJECT_LISTS.values()))
-
-
-def _bind(rule: Rule, element: str, body: str) -> str:
-    """``body`` with the rule's variables bound from ``element`` (an item of an object list).
-
-    ``[x].all(name, e)`` is ``e`` with ``name`` bound to ``x`` (CEL has no let), so the
-    user's expressions see exactly the variables documented for their ``on`` kind.
-    ``all``/``filter`` rather than ``map``: the ``cel`` package's ``map`` is quadratic.
-    """
+def _value_program(rule: Rule, source: str) -> Any:
+    """A program returning the value of ``source`` with params bound (for messages)."""
+    if not re.search(r"\bparams\b", source):
+        return _program(source)
     spec = rule.cel
     assert spec is not None
-    body = f"[{_literal(spec.params)}].all(params, {body})"
-    if spec.on == "stage":
-        return f"[{element}[1]].all(stage, {body})"
-    if spec.on in ("image", "instruction"):
-        return f"[{element}[1]].all({spec.on}, [{element}[2]].all(stage, {body}))"
-    return body
+    return _program(f"[{_literal(spec.params)}].map(params, ({source}))[0]")
 
 
-def _batch_source(rule: Rule) -> str:
-    """One program that returns the indices of the objects where the rule does not hold."""
-    spec = rule.cel
-    assert spec is not None
-    inner = f"(({spec.when}) ? ({spec.require}) : true)" if spec.when else f"({spec.require})"
-    if spec.on == "file":
-        return f"{_bind(rule, '', inner)} ? [] : [0]"
-    objects = _OBJECT_LISTS[spec.on]
-    return f"{objects}.filter(__o, !({_bind(rule, '__o', inner)})).map(__o, __o[0])"
+@lru_cache(maxsize=1024)
+def _fields(variable: str, sources: tuple[str, ...]) -> frozenset[str] | None:
+    """The fields of ``variable`` the expressions read, or None when they use it whole
+    (passed to a function, indexed with [], compared) and it must be bound complete."""
+    fields: set[str] = set()
+    pattern = re.compile(rf"(?<![\w.]){variable}\b(\s*\.\s*(\w+))?")
+    for source in sources:
+        for match in pattern.finditer(source):
+            if match.group(2) is None:
+                return None
+            fields.add(match.group(2))
+    return frozenset(fields)
 
 
-def _message_source(rule: Rule, expression: str, index: int) -> str:
-    """A placeholder expression evaluated for object ``index`` of the document context."""
-    spec = rule.cel
-    assert spec is not None
-    body = f"[{_literal(spec.params)}].map(params, ({expression}))[0]"
-    if spec.on == "file":
-        return body
-    element = f"{_OBJECT_LISTS[spec.on]}[{index}]"
-    if spec.on == "stage":
-        return f"[{element}[1]].map(stage, {body})[0]"
-    return f"[{element}[1]].map({spec.on}, [{element}[2]].map(stage, {body})[0])[0]"
+def _trim(value: dict[str, Any] | None, fields: frozenset[str] | None) -> Any:
+    if value is None or fields is None:
+        return value
+    return {key: value[key] for key in fields if key in value}
 
 
-def _doc_eval(rule: Rule, model: dict[str, Any], source: str) -> Any:
-    program = _program(source)
-    return program.execute(_document_context(model, _ALL_NAMES))
+def _render(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ", ".join(_render(v) for v in value)
+    return str(value)
 
 
-def _fast_message(rule: Rule, model: dict[str, Any], index: int) -> str:
-    """The message for object ``index``, with placeholders evaluated in the document context."""
+_DOTTED = re.compile(r"^([A-Za-z_]\w*)((?:\s*\.\s*\w+)*)$")
+
+
+def _lookup(expression: str, variables: dict[str, Any]) -> tuple[bool, Any]:
+    """``a.b.c`` read straight from the Python model: most placeholders are plain field
+    paths, and converting a whole document into CEL just to print ``file.path`` would
+    cost more than every rule together.  (False, None) when CEL must evaluate it."""
+    match = _DOTTED.match(expression)
+    if match is None or match.group(1) not in variables:
+        return False, None
+    value = variables[match.group(1)]
+    for name in re.findall(r"\w+", match.group(2)):
+        if not isinstance(value, dict) or name not in value:
+            return False, None
+        value = value[name]
+    return True, value
+
+
+def _message(rule: Rule, variables: dict[str, Any]) -> str:
+    """The rule's message with ``{{ expr }}`` placeholders filled in for one object."""
     spec = rule.cel
     assert spec is not None
     template = spec.message or rule.title
+    if "{{" not in template:
+        return template
+    context: list[Any] = []  # a CEL context, built only if some placeholder needs one
 
     def substitute(match: re.Match[str]) -> str:
         expression = match.group(1).strip()
+        found, value = _lookup(expression, variables)
+        if found:
+            return _render(value)
         try:
-            return _render(_doc_eval(rule, model, _message_source(rule, expression, index)))
+            if not context:
+                context.append(_import_cel().Context(variables, functions()))
+            return _render(_value_program(rule, expression).execute(context[0]))
         except Exception as exc:  # a placeholder that fails must not lose the finding
             return f"<{expression}: {_short(exc)}>"
 
-    return _PLACEHOLDER.sub(substitute, template) if "{{" in template else template
+    return _PLACEHOLDER.sub(substitute, template)
 
 
-def _batch(rule: Rule, model: dict[str, Any]) -> set[int] | None:
-    """Indices of the objects that fail the rule (None when the batch raised an error:
-    then objects are evaluated one by one, so the error lands on the object at fault)."""
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    first = text[0] if text else type(exc).__name__
+    if isinstance(exc, KeyError):
+        return f"no such key {first}"
+    return first[:300]
+
+
+def _message_sources(rule: Rule) -> list[str]:
+    spec = rule.cel
+    template = (spec.message if spec is not None else None) or rule.title
+    return [expression for expression, _ in message_expressions(template) if expression]
+
+
+def _verdict(program: Any, context: Any, field: str) -> bool:
+    value = program.execute(context)
+    if not isinstance(value, bool):
+        raise TypeError(f"{field} must be true or false, got {_render(value)!r}")
+    return value
+
+
+def _run(compiled: _Compiled, context: Any, variables: dict[str, Any], what: str, span: Span,
+         instruction: int | None, image: str | None) -> Violation | None:
+    """One rule on the object bound in ``context``: a violation, an error, or nothing."""
+    rule = compiled.rule
+    stage = "when"
     try:
-        results = _doc_eval(rule, model, _batch_source(rule))
-    except Exception:
-        return None
-    if not isinstance(results, list) or not all(isinstance(i, int) for i in results):
-        return None
-    return set(results)
+        if compiled.when is not None and not _verdict(compiled.when, context, "when"):
+            return None
+        stage = "require"
+        if _verdict(compiled.require, context, "require"):
+            return None
+    except Exception as exc:  # one object's error must not stop the run
+        return CelRuntimeError(
+            f"rule {rule.id} could not be evaluated on {what}: {stage}: {_short(exc)}", span, instruction, image
+        )
+    return Violation(_message(rule, variables), span, instruction, image)
+
+
+def evaluate_rules(rules: list[Rule], doc: Document, model: dict[str, Any]) -> Iterator[tuple[Rule, Violation]]:
+    """Violations of CEL ``rules`` in one document (``model`` is ``document_to_dict(doc)``)."""
+    rules = [rule for rule in rules if rule.cel is not None]
+    if not rules:
+        return
+    cel = _import_cel()
+    by_kind: dict[str, list[_Compiled]] = {}
+    for rule in rules:
+        spec = rule.cel
+        assert spec is not None
+        when = _program(_wrap_params(rule, spec.when)) if spec.when else None
+        by_kind.setdefault(spec.on, []).append(_Compiled(rule, when, _program(_wrap_params(rule, spec.require))))
+    # Rules that read ``file`` get a context of their own: adding a variable to a context
+    # copies what it holds, so per-object variables next to a whole document are slow.
+    plain = cel.Context({}, functions())
+    with_file: list[Any] = []
+    stages = model.get("stages") or []
+    for kind, compiled in by_kind.items():
+        groups: list[tuple[list[_Compiled], bool]] = []
+        for needs_file in (False, True):
+            group = [c for c in compiled if (_fields("file", _logic(c.rule)) != frozenset()) is needs_file]
+            if group:
+                groups.append((group, needs_file))
+        for group, needs_file in groups:
+            if needs_file and not with_file:
+                file_fields = _fields("file", tuple(s for r in rules for s in _logic(r)))
+                with_file.append(cel.Context({"file": _trim(model, file_fields)}, functions()))
+            context = with_file[0] if needs_file else plain
+            sources = tuple(source for c in group for source in _logic(c.rule))
+            own_fields = _fields(kind, sources) if kind != "file" else frozenset()
+            stage_fields = _fields("stage", sources) if kind != "stage" else own_fields
+            bound_stage: object = object()  # nothing bound yet
+            for data, stage_index, span, instruction, what, image in _objects(doc, model, kind):
+                stage = stages[stage_index] if isinstance(stage_index, int) and 0 <= stage_index < len(stages) else None
+                variables: dict[str, Any] = {"file": model}
+                if kind != "file":
+                    variables[kind] = data
+                    context.add_variable(kind, _trim(data, own_fields))
+                if kind in ("image", "instruction"):
+                    variables["stage"] = stage
+                    if stage_fields != frozenset() and stage_index != bound_stage:
+                        context.add_variable("stage", _trim(stage, stage_fields))
+                        bound_stage = stage_index
+                for one in group:
+                    spec = one.rule.cel
+                    assert spec is not None
+                    variables["params"] = spec.params
+                    violation = _run(one, context, variables, what, span, instruction, image)
+                    if violation is not None:
+                        yield one.rule, violation
+
+
+def _logic(rule: Rule) -> tuple[str, ...]:
+    """The expressions that decide a rule (not its message, which is rendered apart)."""
+    spec = rule.cel
+    assert spec is not None
+    return (spec.require, *([spec.when] if spec.when else []))
+
+
+def evaluate_rule(rule: Rule, doc: Document, model: dict[str, Any]) -> Iterator[Violation]:
+    """Violations of one CEL rule in one document; see :func:`evaluate_rules`."""
+    for _, violation in evaluate_rules([rule], doc, model):
+        yield violation
 
 
 def _line_span(doc: Document, span: Span) -> Span:
@@ -552,140 +644,24 @@ def _file_span(doc: Document) -> Span:
     return Span(1, 1, 1, len(first) + 1, offset, offset + len(first.encode("utf-8")))
 
 
-_Object = tuple[dict[str, Any], Span, int | None, str, str | None]
+_Object = tuple[dict[str, Any] | None, int | None, Span, int | None, str, str | None]
 
 
 def _objects(doc: Document, model: dict[str, Any], on: str) -> Iterator[_Object]:
-    """(variables, span, instruction index, description, image name) per object the rule looks at."""
-    stages = model.get("stages") or []
-
-    def stage_of(index: Any) -> Any:
-        return stages[index] if isinstance(index, int) and 0 <= index < len(stages) else None
-
+    """(data, stage index, span, instruction index, description, image name) per object."""
     if on == "image":
         for image, data in zip(doc.images, model.get("images") or [], strict=False):
-            yield (
-                {"image": data, "stage": stage_of(image.stage)},
-                image.span,
-                image.instruction,
-                f"image {image.written}",
-                image.name,
-            )
+            yield data, image.stage, image.span, image.instruction, f"image {image.written}", image.name
     elif on == "instruction":
         for instruction, data in zip(doc.instructions, model.get("instructions") or [], strict=False):
-            yield (
-                {"instruction": data, "stage": stage_of(instruction.stage)},
-                _line_span(doc, instruction.span),
-                instruction.index,
-                f"{instruction.keyword} on line {instruction.line}",
-                None,
-            )
+            yield (data, instruction.stage, _line_span(doc, instruction.span), instruction.index,
+                   f"{instruction.keyword} on line {instruction.line}", None)
     elif on == "stage":
-        for stage, data in zip(doc.stages, stages, strict=False):
+        for stage, data in zip(doc.stages, model.get("stages") or [], strict=False):
             if 0 <= stage.from_instruction < len(doc.instructions):
                 span = _line_span(doc, doc.instructions[stage.from_instruction].span)
             else:
                 span = _file_span(doc)
-            yield {"stage": data}, span, stage.from_instruction, f"stage {stage.name or stage.index}", None
+            yield data, stage.index, span, stage.from_instruction, f"stage {stage.name or stage.index}", None
     else:
-        yield {}, _file_span(doc), None, "the file", None
-
-
-def _render(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ", ".join(_render(v) for v in value)
-    return str(value)
-
-
-def _message(rule: Rule, context: Any) -> str:
-    spec = rule.cel
-    assert spec is not None
-    template = spec.message or rule.title
-    if "{{" not in template:
-        return template
-
-    def substitute(match: re.Match[str]) -> str:
-        expression = match.group(1).strip()
-        try:
-            return _render(_program(expression).execute(context))
-        except Exception as exc:  # a placeholder that fails must not lose the finding
-            return f"<{expression}: {_short(exc)}>"
-
-    return _PLACEHOLDER.sub(substitute, template)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    first = text[0] if text else type(exc).__name__
-    if isinstance(exc, KeyError):
-        return f"no such key {first}"
-    return first[:300]
-
-
-def _context(model: dict[str, Any], variables: dict[str, Any], params: dict[str, Any], sources: list[str]) -> Any:
-    """A context for one object (messages, isolating errors) with only what ``sources`` use.
-
-    ``file`` is the costly one to convert, so it is left out unless referenced.
-    """
-    used: set[str] = set()
-    for source in sources:
-        try:
-            used.update(_program(source).variables())
-        except Exception:  # compiled at load time; a failure here leaves the name out
-            continue
-    values = {"params": params, **variables}
-    if "file" in used:
-        values["file"] = model
-    return _import_cel().Context(values, functions())
-
-
-def _message_sources(rule: Rule) -> list[str]:
-    spec = rule.cel
-    template = (spec.message if spec is not None else None) or rule.title
-    return [expression for expression, _ in message_expressions(template) if expression]
-
-
-def evaluate_rule(rule: Rule, doc: Document, model: dict[str, Any]) -> Iterator[Violation]:
-    """Violations of a CEL rule in one document (``model`` is ``document_to_dict(doc)``).
-
-    The rule runs as one program over all objects of its kind; only when that fails (a
-    runtime error on some object) are objects evaluated one by one, so the error is
-    reported on the object that caused it and the others still get their verdict.
-    """
-    spec = rule.cel
-    if spec is None:
-        return
-    objects = list(_objects(doc, model, spec.on))
-    failing = _batch(rule, model)
-    when = _program(spec.when) if spec.when else None
-    require = _program(spec.require)
-    for index, (variables, span, instruction, what, image) in enumerate(objects):
-        if failing is not None:
-            if index in failing:
-                yield Violation(_fast_message(rule, model, index), span, instruction, image)
-            continue
-        sources = [spec.require, *([spec.when] if spec.when else []), *_message_sources(rule)]
-        context = _context(model, variables, spec.params, sources)
-        stage = "when"
-        try:
-            if when is not None:
-                selected = when.execute(context)
-                if not isinstance(selected, bool):
-                    raise TypeError(f"when must be true or false, got {_render(selected)!r}")
-                if not selected:
-                    continue
-            stage = "require"
-            verdict = require.execute(context)
-            if not isinstance(verdict, bool):
-                raise TypeError(f"require must be true or false, got {_render(verdict)!r}")
-        except Exception as exc:  # one object's error must not stop the run
-            yield CelRuntimeError(
-                f"rule {rule.id} could not be evaluated on {what}: {stage}: {_short(exc)}", span, instruction, image
-            )
-            continue
-        if not verdict:
-            yield Violation(_message(rule, context), span, instruction, image)
+        yield None, None, _file_span(doc), None, "the file", None
