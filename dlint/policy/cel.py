@@ -260,6 +260,7 @@ def _bounded(function: Callable[..., Any]) -> Callable[..., Any]:
 @lru_cache(maxsize=1)
 def functions() -> dict[str, Callable[..., Any]]:
     """Every function a policy expression may call beyond native CEL."""
+    _import_cel()  # registers the package without its CLI before the submodule import
     from cel.stdlib import EXTENSIONS
 
     table: dict[str, Callable[..., Any]] = {}
@@ -276,9 +277,21 @@ def functions() -> dict[str, Callable[..., Any]]:
 
 
 def _import_cel() -> Any:
-    import cel
+    """The CEL runtime: the package's compiled extension module.
 
-    return cel
+    ``import cel`` runs the package's ``__init__``, which also loads its interactive
+    command line (typer, rich, prompt_toolkit: ~180 ms).  dlint needs only the extension
+    and ``cel.stdlib``, so when the package is not imported yet, register it without
+    running ``__init__`` and import just those two submodules (~7 ms)."""
+    import importlib
+    import importlib.util
+    import sys
+
+    if "cel" not in sys.modules:
+        spec = importlib.util.find_spec("cel")
+        if spec is not None and spec.submodule_search_locations is not None:
+            sys.modules["cel"] = importlib.util.module_from_spec(spec)
+    return importlib.import_module("cel.cel")
 
 
 @lru_cache(maxsize=4096)
