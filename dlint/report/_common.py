@@ -8,12 +8,15 @@ start fast.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dlint.findings import Finding, Severity
 from dlint.report import ReportInput
+
+if TYPE_CHECKING:  # the XML formats import ElementTree themselves; text and JSON never need it
+    import xml.etree.ElementTree as ET
 
 
 def ordered(findings: Iterable[Finding]) -> list[Finding]:
@@ -111,6 +114,8 @@ def xml_safe(text: str) -> str:
 
 def xml_document(root: ET.Element) -> str:
     """Serialize with a declaration, two-space indent and a final newline, byte-stably."""
+    import xml.etree.ElementTree as ET
+
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode", short_empty_elements=True)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
