@@ -23,7 +23,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
-from functools import lru_cache
+
+from dlint.globs import glob_match
 
 __all__ = [
     "DEFAULT_DIGEST_ALGORITHMS",
@@ -293,32 +294,6 @@ def normalize_pattern(pattern: str) -> str:
     return f"{domain}/{remainder}".lower()
 
 
-@lru_cache(maxsize=1024)
-def _compile_pattern(pattern: str) -> re.Pattern[str]:
-    parts: list[str] = []
-    i = 0
-    n = len(pattern)
-    while i < n:
-        ch = pattern[i]
-        if ch == "*":
-            if pattern.startswith("**", i):
-                i += 2
-                # ``**/`` may stand for no component at all (``a/**/b`` matches ``a/b``).
-                if i < n and pattern[i] == "/":
-                    parts.append("(?:.*/)?")
-                    i += 1
-                else:
-                    parts.append(".*")
-                continue
-            parts.append("[^/]*")
-        elif ch == "?":
-            parts.append("[^/]")
-        else:
-            parts.append(re.escape(ch))
-        i += 1
-    return re.compile("".join(parts), re.DOTALL)
-
-
 def match_pattern(pattern: str, name: str) -> bool:
     """Whether ``name`` falls under an allow-list ``pattern``.
 
@@ -331,4 +306,4 @@ def match_pattern(pattern: str, name: str) -> bool:
         target = parse_reference(name).name
     except InvalidReference:
         target = name
-    return _compile_pattern(normalize_pattern(pattern)).fullmatch(target.lower()) is not None
+    return glob_match(normalize_pattern(pattern), target.lower())

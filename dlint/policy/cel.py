@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from dlint import globs
 from dlint.checks import Violation
 from dlint.dockerfile.model import Document, Span
 from dlint.policy.model import Rule
@@ -118,40 +119,13 @@ class CelRuntimeError(Violation):
 # ---------------------------------------------------------------- helpers (CEL functions)
 
 
-def _glob_regex(pattern: str) -> str:
-    """``*`` stays within a path segment, ``**`` crosses ``/``, ``?`` is one character."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        char = pattern[i]
-        if pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        else:
-            out.append(re.escape(char))
-        i += 1
-    return "^" + "".join(out) + "$"
-
-
-@lru_cache(maxsize=1024)
-def _compiled_glob(pattern: str) -> Any:
-    import re2
-
-    return re2.compile(_glob_regex(pattern))
-
-
 def glob_match(text: Any, patterns: Any) -> bool:
     """True when ``text`` matches the glob (or any glob of a list)."""
     if text is None:
         return False
     if isinstance(patterns, str):
         patterns = [patterns]
-    return any(_compiled_glob(str(p)).match(str(text)) is not None for p in patterns)
+    return any(globs.glob_match(str(p), str(text)) for p in patterns)
 
 
 def normalize_image(reference: Any) -> str:
@@ -215,7 +189,7 @@ def image_matches(image: Any, patterns: Any) -> bool:
         normalized = normalize_image(pattern)
         last = normalized.rsplit("/", 1)[-1]
         target = full if ("@" in normalized or ":" in last) else name
-        if _compiled_glob(normalized).match(str(target)) is not None:
+        if globs.glob_match(normalized, str(target)):
             return True
     return False
 

@@ -15,10 +15,10 @@ import fnmatch
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from functools import lru_cache
 from pathlib import Path
 
 from dlint.findings import Finding, Location, Suppression
+from dlint.globs import glob_match
 from dlint.policy.model import Policy, Waiver
 from dlint.suppress._common import (
     EXPIRED_WAIVER,
@@ -56,43 +56,6 @@ def today_from(option: str | None, env: Mapping[str, str]) -> dt.date:
 # --- matching ----------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=512)
-def _glob(pattern: str) -> re.Pattern[str]:
-    """Compile a path glob: ``*`` and ``?`` stay within one path component, ``**`` crosses
-    components (``**/`` may also stand for none), ``[...]`` is a character class."""
-    out: list[str] = []
-    i, n = 0, len(pattern)
-    while i < n:
-        ch = pattern[i]
-        if ch == "*":
-            if pattern.startswith("**", i):
-                i += 2
-                if i < n and pattern[i] == "/":
-                    out.append("(?:.*/)?")
-                    i += 1
-                else:
-                    out.append(".*")
-                continue
-            out.append("[^/]*")
-        elif ch == "?":
-            out.append("[^/]")
-        elif ch == "[":
-            close = pattern.find("]", i + 2 if pattern.startswith("[!", i) or pattern.startswith("[^", i)
-                                 else i + 1)
-            if close < 0:
-                out.append(re.escape(ch))
-            else:
-                body = pattern[i + 1:close]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
-                i = close
-        else:
-            out.append(re.escape(ch))
-        i += 1
-    return re.compile("".join(out), re.DOTALL)
-
-
 def path_matches(pattern: str, path: str) -> bool:
     """Whether a repository-relative ``path`` falls under a waiver's path ``pattern``.
 
@@ -104,9 +67,8 @@ def path_matches(pattern: str, path: str) -> bool:
     text = normalize_path(pattern.strip()).rstrip("/")
     if not text:
         return False
-    regex = _glob(text)
     parts = target.split("/")
-    return any(regex.fullmatch("/".join(parts[:k])) for k in range(len(parts), 0, -1))
+    return any(glob_match(text, "/".join(parts[:k])) for k in range(len(parts), 0, -1))
 
 
 def _image_matches(pattern: str, image: str) -> bool:

@@ -1,0 +1,62 @@
+"""The one glob dialect of dlint: allow-lists, waiver paths and the CEL ``glob`` helper.
+
+``*`` and ``?`` stay within one path component, ``**`` crosses components (``a/**/b``
+also matches ``a/b``), ``[...]`` is a character class (``[!...]`` negates).  Patterns
+come from policy files written by other teams, so they are matched with RE2, whose time
+is linear in the text whatever the pattern.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+
+def glob_regex(pattern: str) -> str:
+    """The regular expression (unanchored; callers full-match) that ``pattern`` means."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        char = pattern[i]
+        if pattern.startswith("**", i):
+            i += 2
+            if i < n and pattern[i] == "/":  # ``**/`` may also stand for no component
+                out.append("(?:.*/)?")
+                i += 1
+            else:
+                out.append(".*")
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[" and (close := _class_end(pattern, i)) > 0:
+            body = pattern[i + 1 : close]
+            if body.startswith("!"):
+                body = "^" + body[1:]
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = close
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return "".join(out)
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """Index of the ``]`` closing the class opened at ``start`` (-1: a literal ``[``)."""
+    first = start + 2 if pattern.startswith(("[!", "[^"), start) else start + 1
+    return pattern.find("]", first)
+
+
+@lru_cache(maxsize=2048)
+def compile_glob(pattern: str) -> Any:
+    """``pattern`` compiled once, as an RE2 program (dot matches newlines too)."""
+    import re2
+
+    return re2.compile("(?s)" + glob_regex(pattern))
+
+
+def glob_match(pattern: str, text: str) -> bool:
+    """Whether all of ``text`` matches ``pattern``."""
+    return compile_glob(pattern).fullmatch(text) is not None
