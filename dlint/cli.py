@@ -272,6 +272,7 @@ def check(
         findings=result.findings,
         rules=result.rules,
         files=result.files,
+        bom_paths=result.bom_paths,
         scanned=result.scanned,
         tool_version=__version__,
         color=output is None and output_format is OutputFormat.text and _use_color(),

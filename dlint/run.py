@@ -53,6 +53,7 @@ class CheckResult:
     notes: list[str] = field(default_factory=list)  # said on stderr
     baseline_hidden: int = 0
     baseline_fixed: list[str] = field(default_factory=list)
+    bom_paths: frozenset[str] = frozenset()
 
     @property
     def exit_code(self) -> int:
@@ -137,6 +138,7 @@ def run_check(options: CheckOptions) -> CheckResult:
     findings: list[Finding] = []
     documents: list[tuple[Document, Policy]] = []
     files: dict[str, str] = {}
+    bom_paths: set[str] = set()
     rules: dict[str, Rule] = {}
     policies: list[Policy] = []
     for target, display, content in inputs:
@@ -151,6 +153,8 @@ def run_check(options: CheckOptions) -> CheckResult:
             continue
         doc = load_document(content, display, options.build_args)
         files[display] = doc.text
+        if doc.bom:
+            bom_paths.add(display)
         documents.append((doc, policy))
         for rule in policy.enabled_rules():
             rules.setdefault(rule.id, rule)
@@ -169,6 +173,7 @@ def run_check(options: CheckOptions) -> CheckResult:
         scanned=sorted({display for _, display, content in inputs if not isinstance(content, ReadProblem)}),
         fail_on=_fail_on(options, policies),
         notes=notes,
+        bom_paths=frozenset(bom_paths),
     )
     _apply_baseline(options, result)
     return result

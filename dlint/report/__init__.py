@@ -32,6 +32,9 @@ class ReportInput:
     findings: list[Finding]
     rules: list[Rule]  # every enabled rule of the effective policy, sorted by id
     files: dict[str, str] = field(default_factory=dict)  # path -> decoded text, scanned files
+    # paths whose file starts with a UTF-8 byte order mark (not part of ``files`` text,
+    # but part of what GitHub hashes for SARIF fingerprints)
+    bom_paths: frozenset[str] = frozenset()
     scanned: list[str] = field(default_factory=list)  # paths scanned, sorted
     tool_version: str = "0.0.0"
     color: bool = False

@@ -196,8 +196,9 @@ def artifact_uri(path: str) -> str:
 class _Texts:
     """Lines and fingerprints of scanned files, computed once per file."""
 
-    def __init__(self, files: dict[str, str]) -> None:
+    def __init__(self, files: dict[str, str], bom_paths: frozenset[str] = frozenset()) -> None:
         self._files = files
+        self._bom_paths = bom_paths
         self._lines: dict[str, list[str]] = {}
         self._hashes: dict[str, list[str]] = {}
 
@@ -212,7 +213,9 @@ class _Texts:
         if path not in self._files:
             return None
         if path not in self._hashes:
-            self._hashes[path] = line_hashes(self._files[path])
+            # GitHub's upload action hashes the file as read, byte order mark included
+            bom = "\ufeff" if path in self._bom_paths else ""
+            self._hashes[path] = line_hashes(bom + self._files[path])
         hashes = self._hashes[path]
         return hashes[line - 1] if 1 <= line <= len(hashes) else None
 
@@ -360,7 +363,7 @@ def _dump(doc: dict[str, Any]) -> str:
 def render(data: ReportInput) -> str:
     """Render one SARIF log; enforce GitHub's limits, keeping the most severe results."""
     findings = ordered(f for f in data.findings if data.sarif_include_suppressed or not f.suppressed)
-    texts = _Texts(data.files)
+    texts = _Texts(data.files, data.bom_paths)
 
     kept = findings
     if len(kept) > MAX_RESULTS_PER_RUN:

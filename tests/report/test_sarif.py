@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import importlib.util
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -302,3 +303,19 @@ def test_serializer_writes_set_defaults_and_skips_unset() -> None:
     obj = sarif_mod._make(om.Result, message=sarif_mod._make(om.Message, text="m."), level="warning",
                           rule_index=0)
     assert sarif_mod._to_json(obj) == {"message": {"text": "m."}, "level": "warning", "ruleIndex": 0}
+
+
+def test_fingerprints_hash_the_byte_order_mark_as_github_does(tmp_path: Path) -> None:
+    """GitHub's upload action reads the file as it is, so a BOM is part of line 1's hash."""
+    import subprocess
+    import sys
+
+    (tmp_path / "Dockerfile").write_bytes(b"\xef\xbb\xbfFROM ubuntu\nUSER app\n")
+    repo = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-m", "dlint", "check", "--format", "sarif"], cwd=tmp_path,
+                            capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(repo)}, check=False)
+    results = json.loads(result.stdout)["runs"][0]["results"]
+    hashes = {r["partialFingerprints"]["primaryLocationLineHash"] for r in results if
+              r["locations"][0]["physicalLocation"]["region"]["startLine"] == 1}
+    assert hashes == {line_hashes("\ufeffFROM ubuntu\nUSER app\n")[0]}
+    assert hashes != {line_hashes("FROM ubuntu\nUSER app\n")[0]}
