@@ -237,3 +237,16 @@ def test_readme_example_has_findings_and_pinned_example_is_clean() -> None:
     findings = json.loads(result.stdout)["findings"]
     assert {f["path"] for f in findings} == {"examples/service/Dockerfile"}
     assert {"image-digest", "allowed-registries", "root-user", "secret-in-arg-env"} <= {f["rule"] for f in findings}
+
+
+def test_files_outside_the_current_folder_get_their_own_repositorys_policy(tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    (other / ".git").mkdir(parents=True)
+    write(other / ".dlint.yaml", "rules:\n  image-tag: off\n  image-digest: {severity: error}\n")
+    write(other / "svc" / "Dockerfile", "FROM ubuntu\nUSER app\n")
+    (tmp_path / "elsewhere").mkdir()
+    result = dlint("check", "--format", "json", "../other", cwd=tmp_path / "elsewhere")
+    findings = json.loads(result.stdout)["findings"]
+    assert {(f["path"], f["rule"], f["severity"]) for f in findings} == {
+        ("../other/svc/Dockerfile", "image-digest", "error")
+    }

@@ -694,6 +694,9 @@ class PolicyResolver:
     chain builds on ``recommended`` unless it says ``extends:``.  With no file at all,
     the built-in default applies.  ``config`` (``--config FILE``) replaces discovery: that
     one file (with its extends) applies everywhere.  Results are cached per folder.
+
+    A Dockerfile outside the scan root (``dlint check ../other-repo``) gets the chain of
+    its own repository, as it would if dlint were run there.
     """
 
     def __init__(self, scan_root: Path, config: Path | None = None) -> None:
@@ -702,6 +705,7 @@ class PolicyResolver:
         self._reader = _Reader(self.scan_root)
         self._states: dict[Path, tuple[_Merger | None, Policy]] = {}
         self._top = _repo_top(self.scan_root)
+        self._elsewhere: dict[Path, PolicyResolver] = {}  # by repository top, for outside files
 
     def for_file(self, path: Path) -> Policy:
         """The policy for the Dockerfile at ``path`` (absolute, or relative to the scan root)."""
@@ -717,8 +721,17 @@ class PolicyResolver:
         try:
             directory.relative_to(self.scan_root)
         except ValueError:
-            directory = self.scan_root
+            return self._outside(directory).for_directory(directory)
         return self._state(directory)[1]
+
+    def _outside(self, directory: Path) -> PolicyResolver:
+        """The resolver for a folder outside the scan root: rooted at its repository top."""
+        resolved = directory.resolve()
+        top = _repo_top(resolved)  # without a repository, the folder itself
+        resolver = self._elsewhere.get(top)
+        if resolver is None:
+            resolver = self._elsewhere[top] = PolicyResolver(top)
+        return resolver
 
     def all_policies(self) -> list[Policy]:
         """Every distinct policy resolved so far (the scan root's at least)."""
@@ -726,6 +739,9 @@ class PolicyResolver:
         seen: dict[int, Policy] = {}
         for _, policy in self._states.values():
             seen.setdefault(id(policy), policy)
+        for other in self._elsewhere.values():
+            for policy in other.all_policies():
+                seen.setdefault(id(policy), policy)
         return list(seen.values())
 
     def _state(self, directory: Path) -> tuple[_Merger | None, Policy]:
