@@ -133,7 +133,7 @@ def _walk(
             if exclude_spec is not None and exclude_spec.match_file(relative + "/"):
                 continue
             if is_dockerfile_name(name) and not child.is_symlink():
-                problems.append(ReadProblem(display_path(child, root), "is a directory, not a Dockerfile"))
+                problems.append(ReadProblem(display_path(child, root), "this is a directory, not a Dockerfile"))
             kept.append(name)
         dirnames[:] = kept
         for name in sorted(filenames):
@@ -163,12 +163,12 @@ def read_target(target: Target, max_size: int = MAX_FILE_SIZE) -> bytes | ReadPr
     try:
         info = os.stat(target.path)
         if stat.S_ISDIR(info.st_mode):
-            return ReadProblem(target.display, "is a directory, not a Dockerfile")
+            return ReadProblem(target.display, "this is a directory, not a Dockerfile")
         if not stat.S_ISREG(info.st_mode):
-            return ReadProblem(target.display, "is not a regular file")
+            return ReadProblem(target.display, "this is not a regular file")
         if info.st_size > max_size:
             return ReadProblem(
-                target.display, f"is {info.st_size:,} bytes, over the {max_size:,}-byte limit for a Dockerfile"
+                target.display, f"the file is {info.st_size:,} bytes, over the {max_size:,}-byte limit for a Dockerfile"
             )
         with open(target.path, "rb") as handle:
             return handle.read(max_size + 1)

@@ -51,7 +51,7 @@ def test_walk_skips_git_gitignored_and_excluded_and_reports_dirs(tmp_path: Path)
     (tmp_path / "odd" / "Dockerfile").mkdir(parents=True)
     targets, problems = discover([tmp_path], ["vendor/"], tmp_path)
     assert [t.display for t in targets] == ["Dockerfile", "a/Dockerfile"]
-    assert [(p.display, p.message) for p in problems] == [("odd/Dockerfile", "is a directory, not a Dockerfile")]
+    assert [(p.display, p.message) for p in problems] == [("odd/Dockerfile", "this is a directory, not a Dockerfile")]
 
 
 def test_missing_path_is_a_problem_not_a_crash(tmp_path: Path) -> None:

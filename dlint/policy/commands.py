@@ -16,7 +16,7 @@ from dlint.policy.loader import CONFIG_NAMES, PolicyError, PolicyResolver, load_
 from dlint.policy.model import Origin, Policy
 
 STARTER = """\
-# yaml-language-server: $schema=https://dlint.dev/schemas/policy.schema.json
+# yaml-language-server: $schema=https://raw.githubusercontent.com/dlint-project/dlint/main/schemas/policy.schema.json
 # dlint policy for this repository.  Nested .dlint.yaml files in subfolders refine it for
 # their subtree.  Guide: docs/policies.md; check it with `dlint policy validate`.
 
