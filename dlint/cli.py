@@ -100,24 +100,6 @@ def _use_color() -> bool:
     return sys.stdout.isatty()
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Reports are written whole or not at all: temp file in the same folder, then rename."""
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp's 0600 is for secrets, not reports
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 @app.command()
 def check(
     paths: Annotated[
@@ -226,6 +208,7 @@ def check(
     Exit codes: 0 nothing at or above the failure threshold, 1 findings, 2 usage,
     configuration or internal error.
     """
+    from dlint.atomic import write_atomic
     from dlint.report import ReportInput, render
     from dlint.run import CheckOptions, UsageError, run_check
 
@@ -285,10 +268,10 @@ def check(
     )
     try:
         for name, path in reports:
-            _write_atomic(path, render(name, _plain(data)))
+            write_atomic(path, render(name, _plain(data)))
         text = render(output_format.value, data if output is None else _plain(data))
         if output is not None:
-            _write_atomic(output, text)
+            write_atomic(output, text)
         else:
             sys.stdout.write(text)
             sys.stdout.flush()

@@ -9,7 +9,6 @@ cache file lets CI run ``--offline`` with no network at all.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -96,10 +95,6 @@ class Resolver:
 
         body = json.dumps({"version": CACHE_VERSION, "digests": dict(sorted(self._cache.items()))},
                           indent=2, sort_keys=False).encode() + b"\n"
-        if not self._cache_path.exists():
-            self._cache_path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self._cache_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            os.close(fd)
         atomic_write(self._cache_path, body)
         self._cache_dirty = False
 

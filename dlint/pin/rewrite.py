@@ -9,13 +9,11 @@ temp file in the same directory and a rename, so a crash never leaves half a Doc
 
 from __future__ import annotations
 
-import contextlib
-import os
-import stat
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from dlint.atomic import write_atomic
 
 
 class RewriteError(ValueError):
@@ -52,23 +50,5 @@ def rewrite(raw: bytes, edits: Iterable[Edit]) -> bytes:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Replace the file's content atomically, keeping its permission bits.
-
-    A symlink is followed so the link stays a link and its target gets the new content.
-    """
-    target = Path(os.path.realpath(path))
-    info = os.stat(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".dlint-tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, stat.S_IMODE(info.st_mode))
-        with contextlib.suppress(OSError):  # only root may give a file away; keep going otherwise
-            os.chown(tmp_name, info.st_uid, info.st_gid)
-        os.replace(tmp_name, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
+    """Replace the file's content atomically, keeping its permission bits (see dlint.atomic)."""
+    write_atomic(path, data)

@@ -6,9 +6,7 @@ calling them.  Each returns the exit code (0 fine, 2 a policy or usage error).
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -204,13 +202,8 @@ def init(directory: Path, force: bool) -> int:
     if not directory.is_dir():
         print(f"error: {directory}: not a folder", file=sys.stderr)
         return 2
-    handle, temp = tempfile.mkstemp(prefix=".dlint.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(STARTER)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    from dlint.atomic import write_atomic
+
+    write_atomic(target, STARTER)
     print(f"wrote {target}")
     return 0

@@ -14,14 +14,13 @@ temporary file and renamed, so an interrupted run never leaves half a baseline b
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from dlint.atomic import write_atomic
 from dlint.findings import Finding, Suppression
 from dlint.suppress._common import normalize_path, normalize_text
 
@@ -121,18 +120,6 @@ def render_baseline(entries: Iterable[BaselineEntry]) -> str:
     return "\n".join(lines)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_baseline(path: Path, findings: list[Finding]) -> int:
     """Record the active (unsuppressed) findings; returns the number of entries written.
 
@@ -140,7 +127,7 @@ def write_baseline(path: Path, findings: list[Finding]) -> int:
     a waiver, and recording them would keep them hidden after that exception goes away.
     """
     entries = {key for key, _ in keyed(findings)}
-    _write_atomic(path, render_baseline(entries))
+    write_atomic(path, render_baseline(entries))
     return len(entries)
 
 
@@ -214,6 +201,6 @@ def prune_baseline(path: Path, baseline: Baseline, stale: Iterable[BaselineEntry
     keep = [e for e in baseline.entries if e not in gone]
     removed = len(baseline.entries) - len(keep)
     if removed:
-        _write_atomic(path, render_baseline(keep))
+        write_atomic(path, render_baseline(keep))
         baseline.entries = sorted(set(keep))
     return removed
