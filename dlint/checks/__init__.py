@@ -18,7 +18,7 @@ from typing import Any
 from dlint.dockerfile.model import Document, Span
 
 # modules holding checks, imported on first use of the registry
-CHECK_MODULES = ("syntax", "images", "users", "secrets", "sources", "meta")
+CHECK_MODULES = ("syntax", "images", "users", "secrets", "sources", "meta", "style", "instructions")
 
 
 @dataclass(frozen=True, slots=True)
