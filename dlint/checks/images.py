@@ -30,6 +30,31 @@ def _checkable(image: ImageRef) -> bool:
     return image.resolved is not None and image.error is None and image.repository is not None
 
 
+def _literal_name(image: ImageRef) -> str | None:
+    """The normalized ``registry/repository`` of an unresolved reference whose name is
+    written literally and only the tag or digest uses a variable, as in
+    ``mcr.microsoft.com/devcontainers/base:${VARIANT}``: whatever the variable holds, the
+    image comes from that repository. None when a variable can change the name itself."""
+    from dlint.dockerfile.imageref import InvalidReference, parse_reference
+
+    if image.resolved is not None:
+        return None
+    dollar = image.written.find("$")
+    if dollar <= 0:
+        return None
+    prefix = image.written[:dollar]
+    if "\\" in prefix or "'" in prefix or '"' in prefix:
+        return None
+    slash = prefix.rfind("/")
+    marks = [i for i in (prefix.find(":", slash + 1), prefix.find("@", slash + 1)) if i >= 0]
+    if not marks:
+        return None
+    try:
+        return parse_reference(prefix[: min(marks)]).name
+    except InvalidReference:
+        return None
+
+
 @check("image-digest")
 def image_digest(doc: Document, options: dict[str, Any]) -> Iterator[Violation]:
     """## What it does
@@ -168,14 +193,18 @@ def allowed_registries(doc: Document, options: dict[str, Any]) -> Iterator[Viola
         return
     sources = set(options.get("sources") or _SOURCE_LABEL)
     for image in doc.images:
-        if image.source not in sources or not _checkable(image) or image.name is None:
+        if image.source not in sources:
             continue
-        if not any(match_pattern(pattern, image.name) for pattern in patterns):
+        # A reference with a variable only in its tag still names its repository for sure.
+        name = image.name if _checkable(image) else _literal_name(image)
+        if name is None:
+            continue
+        if not any(match_pattern(pattern, name) for pattern in patterns):
             yield Violation(
-                f"{_describe(image)} is {image.name}, which is not on the allowed list",
+                f"{_describe(image)} is {name}, which is not on the allowed list",
                 image.span,
                 image.instruction,
-                image.name,
+                name,
             )
 
 

@@ -84,3 +84,25 @@ def test_unresolved_image_flags_unknown_and_overridable(lint: Lint) -> None:
 def test_unresolved_image_accepts_digest_pinned_default_and_literals(lint: Lint) -> None:
     text = f"ARG BASE=alpine:3.20@{DIGEST}\nFROM ${{BASE}}\nFROM debian:12\n"
     assert lint("unresolved-image", text) == []
+
+
+def test_allowed_registries_judges_a_literal_name_whose_tag_is_unresolved(lint: Lint) -> None:
+    # Only the tag comes from a variable no meta ARG sets: the registry is known for sure
+    # (hadolint's DL3026 flags these too; dlint used to skip them as "unresolved").
+    options = {"allow": ["docker.io/**", "docker.io/*/**"]}
+    text = (
+        "ARG VARIANT\n"
+        "FROM mcr.microsoft.com/devcontainers/base:${VARIANT}\n"
+        "FROM quay.io/libpod/busybox@${DIGEST}\n"
+        "FROM localhost:5000/tools/x:1-${VARIANT}\n"
+        "FROM debian:${VARIANT}\n"
+        "FROM acme/app:${VARIANT}\n"
+        "FROM ${REGISTRY}/app:1\n"
+        "FROM stage_${VARIANT}\n"
+        "COPY --from=ghcr.io/acme/x:${VARIANT} /a /a\n"
+    )
+    found = lint("allowed-registries", text, options)
+    assert [v.span.start_line for v in found] == [2, 3, 4, 9]
+    assert found[0].image == "mcr.microsoft.com/devcontainers/base"
+    assert found[2].image == "localhost:5000/tools/x"
+    assert found[3].image == "ghcr.io/acme/x"
