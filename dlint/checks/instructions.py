@@ -48,8 +48,8 @@ def json_args_recommended(doc: Document, options: dict[str, Any]) -> Iterator[Vi
     Shell form runs the command as `/bin/sh -c "my-app --serve"`. The shell, not the
     application, is then usually PID 1, and shells do not forward signals to their
     children: `docker stop` sends `SIGTERM`, the application never sees it, and the
-    container is killed after the grace period, without a clean shutdown. `ENTRYPOINT` in shell form also ignores `CMD` and `docker run`
-    arguments.
+    container is killed after the grace period, without a clean shutdown. `ENTRYPOINT`
+    in shell form also ignores `CMD` and `docker run` arguments.
 
     ## Example
     ```dockerfile
@@ -319,4 +319,51 @@ def redundant_target_platform(doc: Document, options: dict[str, Any]) -> Iterato
                 f"--platform={flag.value} is redundant: a stage is built for the target platform by default",
                 flag.token.span,
                 instruction.index,
+            )
+
+
+# names BuildKit gives a meaning of its own: the empty image, and the build context
+_RESERVED_STAGE_NAMES = frozenset({"scratch", "context"})
+
+
+@check("reserved-stage-name")
+def reserved_stage_name(doc: Document, options: dict[str, Any]) -> Iterator[Violation]:
+    """## What it does
+    Flags a stage named `scratch` or `context` (in any casing), as BuildKit's
+    `ReservedStageName` check does.
+
+    ## Why is this bad?
+    Both names already mean something to the builder: `scratch` is the empty base image
+    and `context` is the name of the build context in `--build-context` and
+    `COPY --from`. A stage with such a name makes `FROM scratch` or
+    `COPY --from=context` ambiguous to readers, and which of the two meanings wins
+    depends on the builder.
+
+    ## Example
+    ```dockerfile
+    FROM golang:1.22 AS context
+    RUN go build -o /out/app ./...
+    FROM scratch
+    COPY --from=context /out/app /app
+    ```
+
+    ## Use instead
+    ```dockerfile
+    FROM golang:1.22 AS build
+    RUN go build -o /out/app ./...
+    FROM scratch
+    COPY --from=build /out/app /app
+    ```
+
+    ## Options
+    None.
+    """
+    for stage in doc.stages:
+        if stage.name in _RESERVED_STAGE_NAMES and stage.name_span is not None:
+            yield Violation(
+                f"stage name {stage.written_name!r} is reserved (it means the "
+                + ("empty base image" if stage.name == "scratch" else "build context")
+                + "); choose another name",
+                stage.name_span,
+                stage.from_instruction,
             )

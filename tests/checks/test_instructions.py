@@ -188,3 +188,23 @@ def test_hadolint_ignore_ids_suppress(tmp_path: Path) -> None:
         'CMD ["two"]\n'
     )
     assert _rules_found(tmp_path, text) == set()
+
+
+# -- reserved-stage-name ----------------------------------------------------------------------
+
+
+def test_reserved_stage_name_points_at_the_name(lint: Lint) -> None:
+    found = lint("reserved-stage-name", "FROM alpine AS scratch\nFROM alpine AS Context\n")
+    assert spans(found) == [(1, 16, 1, 23), (2, 16, 2, 23)]
+    assert "empty base image" in found[0].message and "build context" in found[1].message
+
+
+def test_reserved_stage_name_passes_other_names(lint: Lint) -> None:
+    assert lint("reserved-stage-name", "FROM alpine AS scratchpad\nFROM scratch\nFROM alpine AS ctx\n") == []
+
+
+def test_reserved_stage_name_skip_through_check_directive(tmp_path: Path) -> None:
+    write(tmp_path / "Dockerfile", "# check=skip=ReservedStageName\nFROM alpine AS context\n")
+    result = dlint("check", ".", "--format", "json", "--select", "reserved-stage-name", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [f for f in json.loads(result.stdout)["findings"] if f["suppression"] is None] == []
