@@ -160,7 +160,7 @@ def run_check(options: CheckOptions) -> CheckResult:
             rules.setdefault(rule.id, rule)
 
     stale = _stale_violations(options, [doc for doc, _ in documents], notes) if options.stale else {}
-    findings.extend(_evaluate_all(documents, stale, options.today))
+    findings.extend(_evaluate_all(documents, stale, options.today, options.root))
     findings.extend(_policy_findings(policies, options.today, options.root))
     for policy in policies:
         for rule in policy.enabled_rules():
@@ -183,6 +183,7 @@ def _evaluate_all(
     documents: list[tuple[Document, Policy]],
     stale: dict[str, list[tuple[str, Violation]]],
     today: dt.date,
+    root: Path,
 ) -> list[Finding]:
     """Rules, then inline suppressions, then the policy's waivers, document by document."""
     from dlint.engine import evaluate
@@ -197,7 +198,7 @@ def _evaluate_all(
         if known is None:
             known = known_by_policy[id(policy)] = known_rule_ids(policy)
         found = apply_inline(doc, found, policy, known)
-        findings.extend(apply_waivers(found, policy, today))
+        findings.extend(apply_waivers(found, policy, today, root))
     return findings
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -107,15 +108,29 @@ def source_of(waiver: Waiver) -> str | None:
     return f"{waiver.origin.path}:{waiver.origin.line}" if waiver.origin.line else waiver.origin.path
 
 
-def waiver_applies(waiver: Waiver, finding: Finding, policy: Policy, today: dt.date) -> bool:
+def waiver_path(waiver: Waiver, path: str, root: Path | None) -> str | None:
+    """``path`` (relative to ``root``, the folder dlint runs in) as the waiver's own policy
+    file sees it: relative to that file's folder, so a waiver means the same files from
+    wherever dlint is started.  None when the file lies outside that folder."""
+    if root is None or waiver.origin is None or ":" in waiver.origin.path.split("/", 1)[0]:
+        return path  # built-in and installed packs: paths are relative to where dlint runs
+    base = (root / waiver.origin.path).parent
+    relative = Path(os.path.relpath(root / path, base)).as_posix()
+    return None if relative == ".." or relative.startswith("../") else relative
+
+
+def waiver_applies(waiver: Waiver, finding: Finding, policy: Policy, today: dt.date,
+                   root: Path | None = None) -> bool:
     """Whether ``waiver`` covers ``finding`` today (rule, path, image and date all fit)."""
     if is_expired(waiver, today) or not waiver.reason.strip():
         return False
     ids, globs = _rule_matcher(waiver, policy)
     if finding.rule not in ids and not any(fnmatch.fnmatchcase(finding.rule, g) for g in globs):
         return False
-    if waiver.paths and not any(path_matches(p, finding.location.path) for p in waiver.paths):
-        return False
+    if waiver.paths:
+        path = waiver_path(waiver, finding.location.path, root)
+        if path is None or not any(path_matches(p, path) for p in waiver.paths):
+            return False
     if waiver.images:
         image = finding.properties.get("image")
         if not image or not any(_image_matches(p, image) for p in waiver.images):
@@ -123,7 +138,8 @@ def waiver_applies(waiver: Waiver, finding: Finding, policy: Policy, today: dt.d
     return True
 
 
-def apply_waivers(findings: list[Finding], policy: Policy, today: dt.date) -> list[Finding]:
+def apply_waivers(findings: list[Finding], policy: Policy, today: dt.date,
+                  root: Path | None = None) -> list[Finding]:
     """Mark findings a live waiver covers with ``Suppression("waiver", reason, "file:line")``.
 
     The first matching waiver in policy order wins.  Findings already suppressed (inline)
@@ -137,7 +153,7 @@ def apply_waivers(findings: list[Finding], policy: Policy, today: dt.date) -> li
     for finding in findings:
         if finding.suppression is None:
             for waiver in live:
-                if waiver_applies(waiver, finding, policy, today):
+                if waiver_applies(waiver, finding, policy, today, root):
                     props = dict(finding.properties)
                     if waiver.owner:
                         props["waiver-owner"] = waiver.owner

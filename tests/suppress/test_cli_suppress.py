@@ -155,3 +155,16 @@ def test_text_summary_counts_baselined_findings_once(tmp_path: Path) -> None:
     assert dlint("check", ".", "--write-baseline", "b.json", cwd=tmp_path).returncode == 0
     result = dlint("check", ".", "--baseline", "b.json", cwd=tmp_path)
     assert "; 2 suppressed" in result.stdout
+
+
+def test_waiver_paths_mean_the_same_files_from_any_folder(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / ".dlint.yaml", "waivers:\n  - rules: [image-digest]\n    paths: ['services/api/**']\n"
+          "    reason: vendor base image\n")
+    write(tmp_path / "services" / "api" / "Dockerfile", "FROM alpine:3.20\nUSER app\n")
+    write(tmp_path / "services" / "web" / ".dlint.yaml",
+          "waivers:\n  - rules: [image-digest]\n    paths: ['Dockerfile']\n    reason: nested waiver, own folder\n")
+    write(tmp_path / "services" / "web" / "Dockerfile", "FROM alpine:3.20\nUSER app\n")
+    for cwd, args in ((tmp_path, ["services"]), (tmp_path / "services", ["."]), (tmp_path / "services" / "api", ["."])):
+        result = dlint("check", *args, "--select", "image-digest", cwd=cwd)
+        assert result.returncode == 0, (cwd, result.stdout)
