@@ -267,6 +267,7 @@ def _apply_baseline(options: CheckOptions, result: CheckResult) -> None:
         except BaselineError as error:
             raise UsageError(str(error)) from error
         result.notes.append(f"pruned {removed} fixed entries from {options.baseline}")
+        result.baseline_fixed = []  # gone from the file: nothing left to advise
 
 
 __all__ = ["CheckOptions", "CheckResult", "UsageError", "display_path", "run_check"]

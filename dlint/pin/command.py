@@ -122,8 +122,8 @@ def run_pin(
         if dry_run:
             out.write(_diff(plan.display, plan.raw, new))
         elif check:
-            for message in messages:
-                print(f"{plan.display}:{message} (would change)", file=err)
+            for change in messages:  # nothing was written: say what would be
+                print(f"{plan.display}:{change.describe(would=True)}", file=err)
         else:
             try:
                 atomic_write(plan.path, new)
@@ -131,8 +131,8 @@ def run_pin(
                 print(f"error: {plan.display}: cannot write: {exc.strerror or type(exc).__name__}", file=err)
                 errors += 1
                 continue
-            for message in messages:
-                print(f"{plan.display}:{message}", file=err)
+            for change in messages:
+                print(f"{plan.display}:{change.describe()}", file=err)
 
     verb = "would pin" if (dry_run or check) else "pinned"
     if changed_refs:
@@ -246,9 +246,26 @@ def _unquote(raw: bytes, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _edits(plan: FilePlan, outcomes: dict[Target, Outcome]) -> tuple[list[Edit], list[str], list[str]]:
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One reference pinned (or re-pinned), for the report on stderr."""
+
+    line: int
+    column: int
+    updated: bool  # an existing pin refreshed, rather than a new one
+    text: str
+    via_arg: str | None
+    digest: str
+
+    def describe(self, would: bool = False) -> str:
+        verb = ("would update" if would else "updated") if self.updated else ("would pin" if would else "pinned")
+        via = f" (default of ARG {self.via_arg})" if self.via_arg else ""
+        return f"{self.line}:{self.column}: {verb} {self.text}{via} -> @{self.digest}"
+
+
+def _edits(plan: FilePlan, outcomes: dict[Target, Outcome]) -> tuple[list[Edit], list[Change], list[str]]:
     edits: list[Edit] = []
-    messages: list[str] = []
+    messages: list[Change] = []
     errors = list(plan.errors)
     for site in plan.sites:
         outcome = outcomes.get(site.target)
@@ -261,9 +278,8 @@ def _edits(plan: FilePlan, outcomes: dict[Target, Outcome]) -> tuple[list[Edit],
         name = site.text.split("@", 1)[0]
         new = f"{name}@{outcome.digest}"
         edits.append(Edit(site.start, site.end, new.encode("utf-8"), site.text.encode("utf-8")))
-        action = "updated" if site.pinned else "pinned"
-        via = f" (default of ARG {site.via_arg})" if site.via_arg else ""
-        messages.append(f"{site.line}:{site.column}: {action} {site.text}{via} -> @{outcome.digest}")
+        messages.append(Change(site.line, site.column, site.pinned is not None, site.text, site.via_arg,
+                               outcome.digest))
     return edits, messages, errors
 
 

@@ -106,7 +106,7 @@ def render(data: ReportInput) -> str:
     if data.baseline_fixed:
         n = len(data.baseline_fixed)
         out.append(f"{plural(n, 'baseline entry', 'baseline entries')} no longer "
-                   f"{'matches' if n == 1 else 'match'} any finding; regenerate the baseline to drop "
+                   f"{'matches' if n == 1 else 'match'} any finding; run with --prune-baseline to drop "
                    f"{'it' if n == 1 else 'them'}:")
         out.extend(f"  - {entry}" for entry in data.baseline_fixed[:_STALE_LISTED])
         if n > _STALE_LISTED:
