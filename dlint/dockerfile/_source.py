@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Iterable
 from itertools import accumulate
 
-from dlint.dockerfile.model import Span
+from dlint.dockerfile.model import Span, Token
 
 BOM = b"\xef\xbb\xbf"
 
@@ -44,6 +45,18 @@ def make_span(line: int, col: int, end_line: int, end_col: int, start: int, end:
     _S5(span, start)
     _S6(span, end)
     return span
+
+
+_T1, _T2, _T3 = (Token.__dict__[name].__set__ for name in ("value", "span", "contiguous"))
+
+
+def make_token(value: str, span: Span, contiguous: bool) -> Token:
+    """Token(...) without the frozen-dataclass __init__, for the same reason as make_span."""
+    token: Token = _new(Token)
+    _T1(token, value)
+    _T2(token, span)
+    _T3(token, contiguous)
+    return token
 
 
 class Source:
@@ -106,6 +119,19 @@ class Source:
             return start + col
         return start + len(self._offset_lines[line][:col].encode("utf-8", "surrogateescape"))
 
+    def ascii_line(self, line: int) -> bool:
+        """Whether columns of ``line`` are byte counts (an existing, all-ASCII line)."""
+        if line >= len(self._offset_lines):
+            return False
+        flag = self._ascii[line]
+        if flag is None:
+            flag = self._ascii[line] = self._offset_lines[line].isascii()
+        return flag
+
+    def line_start(self, line: int) -> int:
+        """Byte offset of the start of an existing 0-based ``line``."""
+        return self._line_starts[line]
+
     def span(self, line: int, col: int, end_line: int, end_col: int) -> Span:
         """A Span from 0-based positions (end exclusive)."""
         return make_span(
@@ -134,44 +160,75 @@ class Source:
         return text
 
 
+# Where each piece of a logical line starts: (logical offsets, file lines, file columns).
+# Plain tuples of ints, because a lazy word list keeps one per instruction for the life
+# of the Document, and the garbage collector stops tracking tuples of atoms: a run that
+# holds thousands of documents then has nothing per instruction to walk here.
+Layout = tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+
+
 class Logical:
     """A logical line: physical pieces joined after continuation, mapped back to the file."""
 
-    __slots__ = ("_length", "_starts", "_where", "pieces", "source", "text")
+    __slots__ = ("_cols", "_lines", "_starts", "length", "pieces", "source")
 
     def __init__(self, source: Source) -> None:
         self.source = source
         self.pieces: list[str] = []
         self._starts: list[int] = []
-        self._where: list[tuple[int, int]] = []
-        self.text = ""
-        self._length = 0
+        self._lines: list[int] = []
+        self._cols: list[int] = []
+        self.length = 0
 
     def add(self, piece: str, line: int, col: int) -> None:
-        self._starts.append(self._length)
-        self._length += len(piece)
-        self._where.append((line, col))
+        self._starts.append(self.length)
+        self.length += len(piece)
+        self._lines.append(line)
+        self._cols.append(col)
         self.pieces.append(piece)
 
     def finish(self) -> str:
-        self.text = "".join(self.pieces)
-        return self.text
+        return "".join(self.pieces)
 
-    def locate(self, pos: int) -> tuple[int, int]:
-        """0-based (line, column) of a logical offset."""
-        starts = self._starts
-        if len(starts) == 1 or pos < starts[1]:
-            line, col = self._where[0]
-            return line, col + pos
-        k = max(bisect_right(starts, pos) - 1, 0)
-        line, col = self._where[k]
-        return line, col + pos - self._starts[k]
+    def layout(self) -> Layout:
+        return tuple(self._starts), tuple(self._lines), tuple(self._cols)
 
     def token_span(self, start: int, end: int) -> tuple[Span, bool]:
         """Span of logical ``[start, end)`` and whether it lies on one physical line."""
-        line, col = self.locate(start)
-        if end <= start:
-            return self.source.span(line, col, line, col), True
-        end_line, end_col = self.locate(end - 1)
-        contiguous = line == end_line and end_col - col == end - 1 - start
-        return self.source.span(line, col, end_line, end_col + 1), contiguous
+        token = make_tokens(self.source, self.layout(), [("", start, end)])[0]
+        return token.span, token.contiguous
+
+
+def make_tokens(source: Source, layout: Layout, found: Iterable[tuple[str, int, int]]) -> list[Token]:
+    """Tokens for (value, start, end) logical ranges, in one pass.
+
+    A token's span is its first and last character mapped back to the file; it is
+    ``contiguous`` when both sit on one physical line with nothing removed in between.
+    Most instructions are a single ASCII line, where a position maps to a column and a
+    byte offset by adding a constant, so that case skips the general mapping.  Building
+    word spans is the bulk of parsing when every word is used, hence the care.
+    """
+    starts, lines, cols = layout
+    if len(starts) == 1 and source.ascii_line(lines[0]):
+        line = lines[0] + 1
+        col = cols[0] + 1
+        first = source.line_start(lines[0]) + cols[0]
+        return [
+            make_token(value, make_span(line, col + s, line, col + (e if e > s else s), first + s,
+                                        first + (e if e > s else s)), True)
+            for value, s, e in found
+        ]  # fmt: skip
+    span = source.span
+    out = []
+    for value, s, e in found:
+        k = bisect_right(starts, s) - 1  # the last piece starting at or before s
+        line = lines[k]
+        col = cols[k] + s - starts[k]
+        if e <= s:
+            out.append(make_token(value, span(line, col, line, col), True))
+            continue
+        k = bisect_right(starts, e - 1) - 1
+        end_line = lines[k]
+        end_col = cols[k] + e - starts[k]
+        out.append(make_token(value, span(line, col, end_line, end_col), line == end_line and end_col - col == e - s))
+    return out

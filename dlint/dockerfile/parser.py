@@ -21,7 +21,7 @@ from dlint.dockerfile._lexer import (
     trim_continuation,
     words,
 )
-from dlint.dockerfile._source import GO_SPACE, Logical, Source
+from dlint.dockerfile._source import GO_SPACE, Layout, Logical, Source, make_tokens
 from dlint.dockerfile.model import (
     Comment,
     Directive,
@@ -78,7 +78,7 @@ class _Parser:
             doc.errors.append(SyntaxError_("file with no instructions", src.span(last, 0, last, 0)))
         for index, ins in enumerate(doc.instructions):
             ins.index = index
-        doc.comments = LazyList(build=self._comments)
+        doc.comments = _Comments(src, self.comment_lines)
         doc.escape = self.escape
         return doc
 
@@ -139,13 +139,6 @@ class _Parser:
             line += 1
         self.pos = line
         return empty
-
-    def _comments(self) -> list[Comment]:
-        src = self.src
-        return [
-            Comment(stripped[1:].strip(GO_SPACE), src.line_span(line, lead))
-            for line, stripped, lead in self.comment_lines
-        ]
 
     def _directive(self, line: int, stripped: str, lead: int) -> bool:
         """BuildKit's directive parser: only an unbroken run of ``# key=value`` at the top."""
@@ -248,14 +241,13 @@ def _can_hold_heredoc(ins: Instruction) -> bool:
 class _Builder:
     """Turns one logical line into an Instruction (BuildKit's newNodeFromLine)."""
 
+    __slots__ = ("errors", "escape", "layout", "source")
+
     def __init__(self, logical: Logical, escape: str) -> None:
-        self.logical = logical
+        self.source = logical.source
+        self.layout = logical.layout()
         self.escape = escape
         self.errors: list[tuple[str, Span]] = []
-
-    def token(self, value: str, start: int, end: int) -> Token:
-        span, contiguous = self.logical.token_span(start, end)
-        return Token(value, span, contiguous)
 
     def node(self, line: str, base: int) -> Instruction:
         lead = len(line) - len(line.lstrip(GO_SPACE))
@@ -268,21 +260,19 @@ class _Builder:
         rest_raw = after[rest_at:]
         rest = rest_raw.strip(GO_SPACE)
         rest_base = after_base + rest_at + len(rest_raw) - len(rest_raw.lstrip(GO_SPACE))
-        kw_token = self.token(keyword, base + lead, base + lead + len(keyword))
+        found = [(keyword, base + lead, base + lead + len(keyword))]
+        found += [(f.text, after_base + f.start, after_base + f.end) for f in flag_words]
+        kw_token, *flag_tokens = make_tokens(self.source, self.layout, found)
         ins = Instruction(
             keyword=keyword.upper(),
             written_keyword=keyword,
             span=kw_token.span,
             keyword_span=kw_token.span,
-            flags=[self.flag(f.text, after_base + f.start, after_base + f.end) for f in flag_words],
+            flags=[_flag(token) for token in flag_tokens],
             original=line,
         )
         self.arguments(ins, rest, rest_base)
         return ins
-
-    def flag(self, text: str, start: int, end: int) -> Flag:
-        name, sep, value = text[2:].partition("=")
-        return Flag(name, value if sep else None, self.token(text, start, end))
 
     def arguments(self, ins: Instruction, rest: str, base: int) -> None:
         kw = ins.keyword.lower()
@@ -296,28 +286,85 @@ class _Builder:
             parsed = _args.Parsed()
         ins.args = parsed.args
         ins.json_form = parsed.json_form
+        values = None
         if parsed.json_form:
             values = parsed.args[1:] if kw == "healthcheck" else parsed.args
-            ins.words = LazyList(build=lambda: self.json_words(rest, base, values))
-        else:
-            ins.words = LazyList(build=lambda: self.words(rest, base))
+        ins.words = _Words(self.source, self.layout, rest, base, self.escape, values)
 
     def onbuild(self, ins: Instruction, rest: str, base: int) -> None:
-        ins.words = LazyList(build=lambda: self.words(rest, base))
+        ins.words = _Words(self.source, self.layout, rest, base, self.escape, None)
         if not rest:
             return
         child = self.node(rest, base)
         ins.onbuild = child
         ins.args = [child.written_keyword, *child.args]
 
-    def words(self, rest: str, base: int) -> list[Token]:
-        return [self.token(value, s, e) for value, s, e in words(rest, self.escape, base)]
 
-    def json_words(self, rest: str, base: int, args: list[str]) -> list[Token]:
-        """Tokens of the array's string literals, valued as the decoded strings."""
+def _flag(token: Token) -> Flag:
+    name, sep, value = token.value[2:].partition("=")
+    return Flag(name, value if sep else None, token)
+
+
+class _Words(LazyList[Token]):
+    """``Instruction.words``, built on first use from what the parse already computed.
+
+    It holds only strings, ints, the layout tuples and the shared Source instead of a
+    closure over the parser's objects: a Document stays alive for the whole run (every
+    file's, in ``dlint check``), and a dozen GC-tracked objects per instruction made the
+    garbage collector's passes cost as much as parsing itself.
+    """
+
+    __slots__ = ("_base", "_escape", "_layout", "_rest", "_source", "_values")
+
+    def __init__(
+        self, source: Source, layout: Layout, rest: str, base: int, escape: str, values: list[str] | None
+    ) -> None:
+        super().__init__()
+        self._source: Source | None = source
+        self._layout = layout
+        self._rest = rest
+        self._base = base
+        self._escape = escape
+        self._values = values  # the decoded strings of a JSON-form argument array
+
+    def _fill(self) -> None:
+        source = self._source
+        if source is not None:
+            self._source = None
+            list.extend(self, make_tokens(source, self._layout, self._found()))
+
+    def _found(self) -> list[tuple[str, int, int]]:
+        """(value, start, end) of every word; for JSON form, the array's string literals
+        valued as the decoded strings (and any shell words before the bracket)."""
+        rest, base, escape, values = self._rest, self._base, self._escape, self._values
+        if values is None:
+            return words(rest, escape, base)
         bracket = rest.find("[")
-        out = self.words(rest[:bracket], base)
-        found = _JSON_STRING.finditer(rest, bracket)
-        pairs = zip(args, found, strict=False)
-        out += [self.token(value, base + m.start(), base + m.end()) for value, m in pairs]
-        return out
+        found = words(rest[:bracket], escape, base)
+        pairs = zip(values, _JSON_STRING.finditer(rest, bracket), strict=False)
+        found += [(value, base + m.start(), base + m.end()) for value, m in pairs]
+        return found
+
+
+class _Comments(LazyList[Comment]):
+    """``Document.comments``, built on first use from (line, stripped text, indent) rows."""
+
+    __slots__ = ("_rows", "_source")
+
+    def __init__(self, source: Source, rows: list[tuple[int, str, int]]) -> None:
+        super().__init__()
+        self._source: Source | None = source
+        self._rows = rows
+
+    def _fill(self) -> None:
+        source = self._source
+        if source is not None:
+            self._source = None
+            list.extend(
+                self,
+                [
+                    Comment(stripped[1:].strip(GO_SPACE), source.line_span(line, lead))
+                    for line, stripped, lead in self._rows
+                ],
+            )
+            self._rows = []
