@@ -206,7 +206,7 @@ def check(
     """Lint Dockerfiles against the effective policy.
 
     Exit codes: 0 nothing at or above the failure threshold, 1 findings, 2 usage,
-    configuration or internal error.
+    configuration or internal error, or (with --stale) a registry that could not be asked.
     """
     from dlint.atomic import write_atomic
     from dlint.report import ReportInput, render
@@ -247,6 +247,8 @@ def check(
         _fail(f"invalid policy: {error}")
     for note in result.notes:
         typer.echo(f"dlint: {note}", err=True)
+    for problem in result.errors:
+        typer.echo(f"dlint: error: {problem}", err=True)
     if write_baseline is not None:
         raise typer.Exit(0)
     from dlint import __version__

@@ -54,9 +54,12 @@ class CheckResult:
     baseline_hidden: int = 0
     baseline_fixed: list[str] = field(default_factory=list)
     bom_paths: frozenset[str] = frozenset()
+    errors: list[str] = field(default_factory=list)  # what could not be checked at all (--stale)
 
     @property
     def exit_code(self) -> int:
+        if self.errors:
+            return 2  # a gate that could not look must not pass
         if self.fail_on is None:
             return 0
         threshold = self.fail_on
@@ -126,7 +129,9 @@ def run_check(options: CheckOptions) -> CheckResult:
     from dlint.policy import PolicyResolver
 
     notes: list[str] = []
+    errors: list[str] = []
     resolver = PolicyResolver(options.root, options.config)
+    resolver.for_directory(options.root)  # a broken policy is an error even with no Dockerfile
     inputs: list[tuple[Target | None, str, bytes | ReadProblem]] = []
     if options.stdin is not None:
         inputs.append((None, options.stdin_filename, options.stdin))
@@ -159,7 +164,7 @@ def run_check(options: CheckOptions) -> CheckResult:
         for rule in policy.enabled_rules():
             rules.setdefault(rule.id, rule)
 
-    stale = _stale_violations(options, [doc for doc, _ in documents], notes) if options.stale else {}
+    stale = _stale_violations(options, [doc for doc, _ in documents], errors) if options.stale else {}
     findings.extend(_evaluate_all(documents, stale, options.today, options.root))
     findings.extend(_policy_findings(policies, options.today, options.root))
     for policy in policies:
@@ -174,6 +179,7 @@ def run_check(options: CheckOptions) -> CheckResult:
         fail_on=_fail_on(options, policies),
         notes=notes,
         bom_paths=frozenset(bom_paths),
+        errors=errors,
     )
     _apply_baseline(options, result)
     return result
@@ -227,18 +233,18 @@ def _fail_on(options: CheckOptions, policies: list[Policy]) -> Severity | None:
 
 
 def _stale_violations(
-    options: CheckOptions, documents: list[Document], notes: list[str]
+    options: CheckOptions, documents: list[Document], errors: list[str]
 ) -> dict[str, list[tuple[str, Violation]]]:
     from dlint.pin.stale import find_stale
 
-    found, errors = find_stale(
+    found, problems = find_stale(
         documents,
         platform=options.platform,
         insecure_registries=options.insecure_registries,
         cache=None,
         offline=False,
     )
-    notes.extend(errors)
+    errors.extend(problems)
     return found
 
 

@@ -250,3 +250,9 @@ def test_files_outside_the_current_folder_get_their_own_repositorys_policy(tmp_p
     assert {(f["path"], f["rule"], f["severity"]) for f in findings} == {
         ("../other/svc/Dockerfile", "image-digest", "error")
     }
+
+
+def test_broken_policy_is_an_error_even_without_dockerfiles(tmp_path: Path) -> None:
+    write(tmp_path / ".dlint.yaml", "rules:\n  acme/x:\n    title: X\n    on: image\n    require: 'image.tag =='\n")
+    result = dlint("check", cwd=tmp_path)
+    assert result.returncode == 2 and ".dlint.yaml" in result.stderr, result.stdout + result.stderr

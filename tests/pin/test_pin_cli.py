@@ -36,3 +36,17 @@ def test_cli_pin_and_check_stale(plain_env: Env, tmp_path: Path, no_docker_confi
                   docker_config=no_docker_config)
     assert '"stale-pin"' in stale.stdout, stale.stdout + stale.stderr
     assert "Traceback" not in stale.stderr
+
+
+def test_check_stale_exits_2_when_a_registry_cannot_be_asked(tmp_path: Path, no_docker_config: Path) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        host = f"127.0.0.1:{probe.getsockname()[1]}"
+    digest = "sha256:" + "d" * 64
+    (tmp_path / "Dockerfile").write_text(f"FROM {host}/cli/app:1@{digest}\nUSER app\n")
+    run = dlint("check", "--stale", "--insecure-registry", host, ".", cwd=tmp_path, docker_config=no_docker_config)
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert "dlint: error:" in run.stderr and host in run.stderr
+    assert "Traceback" not in run.stderr
