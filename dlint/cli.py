@@ -32,6 +32,25 @@ policy_app = typer.Typer(help="Validate, explain and start policy files.", no_ar
 app.add_typer(policy_app, name="policy")
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from dlint import __version__
+
+        typer.echo(f"dlint {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Print dlint's version and exit."),
+    ] = False,
+) -> None:
+    """A policy linter for Dockerfiles: organization rules in YAML and CEL, exact findings,
+    SARIF for code scanning, and digest pinning."""
+
+
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"
@@ -122,7 +141,8 @@ def check(
         typer.Option("--config", "-c", help="Use this policy file instead of discovering .dlint.yaml files."),
     ] = None,
     select: Annotated[
-        list[str] | None, typer.Option("--select", help="Run only these rules (repeatable; ids or aliases).")
+        list[str] | None,
+        typer.Option("--select", help="Run only these rules (repeatable; ids or aliases). Locked rules stay on."),
     ] = None,
     ignore: Annotated[
         list[str] | None, typer.Option("--ignore", help="Do not run these rules (repeatable). Locked rules stay on.")
@@ -159,7 +179,9 @@ def check(
     platform: Annotated[
         str | None,
         typer.Option(
-            "--platform", help="With --stale: compare platform manifests (os/arch[/variant]) instead of indexes."
+            "--platform",
+            metavar="OS/ARCH[/VARIANT]",
+            help="With --stale: compare platform manifests instead of indexes.",
         ),
     ] = None,
     insecure_registry: Annotated[
@@ -297,9 +319,9 @@ def _policy_error() -> type[Exception]:
 
 @app.command()
 def inspect(
-    file: Annotated[Path, typer.Argument(help="A Dockerfile ('-' for stdin).")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="A Dockerfile ('-' for stdin).")],
     build_arg: Annotated[
-        list[str] | None, typer.Option("--build-arg", metavar="KEY=VALUE", help="Override an ARG default.")
+        list[str] | None, typer.Option("--build-arg", metavar="KEY=VALUE", help="Override an ARG default (repeatable).")
     ] = None,
 ) -> None:
     """Print the document model as JSON: what custom CEL rules see as variables."""
@@ -324,7 +346,8 @@ def rules(
     rule_id: Annotated[str | None, typer.Argument(metavar="RULE", help="Show this rule's documentation.")] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Policy file to read rules from.")] = None,
 ) -> None:
-    """List the rules of the effective policy, or document one."""
+    """List the rules of the effective policy here (the current folder's .dlint.yaml chain),
+    or print one rule's documentation."""
     from dlint.policy import PolicyResolver, known_rule_ids
 
     try:
@@ -414,10 +437,12 @@ def pin(
         int, typer.Option("--concurrency", min=1, max=64, help="Registry requests in flight at once.")
     ] = 8,
     build_arg: Annotated[
-        list[str] | None, typer.Option("--build-arg", metavar="KEY=VALUE", help="Override an ARG default.")
+        list[str] | None, typer.Option("--build-arg", metavar="KEY=VALUE", help="Override an ARG default (repeatable).")
     ] = None,
     exclude: Annotated[
-        list[str] | None, typer.Option("--exclude", metavar="GLOB", help="Skip matching paths (repeatable).")
+        list[str] | None,
+        list[str] | None,
+        typer.Option("--exclude", metavar="GLOB", help="Skip paths matching this gitignore-style glob (repeatable)."),
     ] = None,
 ) -> None:
     """Add @sha256 digests to image references, resolved from their registries.
