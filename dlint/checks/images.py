@@ -242,7 +242,7 @@ def unresolved_image(doc: Document, options: dict[str, Any]) -> Iterator[Violati
         if image.unresolved:
             names = ", ".join(sorted(set(image.unresolved)))
             yield Violation(
-                f"image {image.written!r} uses {names}, which no ARG before the first FROM sets; "
+                f"image {image.written!r} uses {names}, which has no value from an ARG before the first FROM; "
                 "the image is unknown until build time",
                 image.span,
                 image.instruction,
