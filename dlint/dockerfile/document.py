@@ -198,6 +198,11 @@ class _Builder:
         self.stage_envs: list[_StageEnv] = []
         self.stage_names: dict[str, int] = {}
 
+    def _platform_nonempty(self) -> frozenset[str]:
+        """Platform ARGs the file has not redeclared: BuildKit always sets them, so their
+        value is unknown here but never empty."""
+        return frozenset(name for name in PLATFORM_ARGS if name not in self.meta_by_name)
+
     def run(self) -> None:
         doc = self.doc
         doc.stages = []
@@ -270,7 +275,7 @@ class _Builder:
             if name in self.build_args:
                 self.meta[name] = _Var(self.build_args[name])
             elif eq:
-                result = expand(default, _ClosedEnv(self.meta), self.doc.escape)
+                result = expand(default, _ClosedEnv(self.meta), self.doc.escape, self._platform_nonempty())
                 self.meta[name] = _Var(result.resolved, self._overridable(result, self.meta) | {name})
             elif name not in self.meta:
                 self.meta[name] = _Var(None)
@@ -325,7 +330,7 @@ class _Builder:
         self.stage_envs.append(env)
         if image_token is None:
             return
-        result = expand(image_token.value, _ClosedEnv(self.meta), doc.escape)
+        result = expand(image_token.value, _ClosedEnv(self.meta), doc.escape, self._platform_nonempty())
         if result.undefined:
             self._error(
                 SyntaxError_(

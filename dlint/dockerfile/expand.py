@@ -58,10 +58,12 @@ class _ExpandError(Exception):
 class _Lexer:
     """One pass over a word; methods mirror the lexer's recursive structure."""
 
-    __slots__ = ("env", "esc", "n", "pos", "undefined", "used", "word")
+    __slots__ = ("env", "esc", "n", "nonempty", "pos", "undefined", "used", "word")
 
-    def __init__(self, word: str, env: Mapping[str, str | None], esc: str) -> None:
+    def __init__(self, word: str, env: Mapping[str, str | None], esc: str,
+                 nonempty: frozenset[str] = frozenset()) -> None:
         self.word = word
+        self.nonempty = nonempty
         self.n = len(word)
         self.pos = 0
         self.env = env
@@ -227,6 +229,10 @@ class _Lexer:
     def modifier(self, name: str, op: str, modifier: str, null_is_unset: bool) -> tuple[str, list[str]]:
         word, word_unresolved = self._word_until_brace(op in "#%")
         value, is_set = self.lookup(name)
+        if value is None and op == "+" and name in self.nonempty:
+            # Unknown but never empty (BuildKit always sets the platform ARGs): the
+            # alternative applies whatever the value, e.g. ${TARGETARCH:+@sha256:...}.
+            return word, word_unresolved
         if value is None:
             # Known to exist, value decided at build time: the outcome is unknowable.
             placeholder = word if op == "-" else ""
@@ -326,11 +332,16 @@ def _trim_suffix(word: str, greedy: bool, value: str) -> str:
     return value
 
 
-def expand(word: str, env: Mapping[str, str | None], escape: str = "\\") -> Expansion:
-    """Expand ``word`` as BuildKit expands FROM arguments and flag values."""
+def expand(
+    word: str, env: Mapping[str, str | None], escape: str = "\\", nonempty: frozenset[str] = frozenset()
+) -> Expansion:
+    """Expand ``word`` as BuildKit expands FROM arguments and flag values.
+
+    ``nonempty`` names variables whose value is unknown (``None`` in ``env``) but certainly
+    not empty, so ``${V:+x}`` and ``${V+x}`` still resolve to ``x``."""
     if "$" not in word and "'" not in word and '"' not in word and escape not in word:
         return Expansion(word)
-    lexer = _Lexer(word, env, escape)
+    lexer = _Lexer(word, env, escape, nonempty)
     try:
         value, unresolved = lexer.until("", False)
     except _ExpandError as exc:

@@ -276,7 +276,8 @@ def normalize_pattern(pattern: str) -> str:
 
     ``alpine`` becomes ``docker.io/library/alpine`` and ``user/*`` becomes
     ``docker.io/user/*``, by the same first-component rule Docker applies to names; a
-    pattern starting with ``**`` is already registry-agnostic and is left alone.  Tags or
+    pattern starting with ``**`` is already registry-agnostic and is left alone, and
+    ``docker.io/**`` stays all of Docker Hub (``docker.io/*`` is its official images).  Tags or
     digests are not part of a name, so a trailing ``@digest`` or ``:tag`` on the last
     component is dropped.
     """
@@ -291,6 +292,10 @@ def normalize_pattern(pattern: str) -> str:
     if text.startswith("**") or not text:
         return text
     domain, remainder = _split_domain(text)
+    if domain == DEFAULT_REGISTRY and remainder == OFFICIAL_PREFIX + "**":
+        # ``docker.io/**`` means every repository on Docker Hub, not only the official
+        # ``library/`` ones that a one-component name would be
+        remainder = "**"
     return f"{domain}/{remainder}".lower()
 
 

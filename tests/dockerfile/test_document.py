@@ -272,3 +272,15 @@ def test_load_document_never_raises(parts: list[str]) -> None:
     for image in doc.images:
         assert image.span.start_offset <= image.span.end_offset <= len(doc.raw)
     load_document(text.encode("utf-8", "surrogatepass"), build_args={"A": "b"})
+
+
+def test_platform_args_are_set_though_unknown() -> None:
+    digest = "sha256:" + "e" * 64
+    doc = load_document(f"FROM quay.io/libpod/busybox${{TARGETARCH:+@{digest}}}\nFROM alpine:${{TARGETARCH}}\n")
+    pinned, unknown = doc.images
+    assert pinned.resolved == f"quay.io/libpod/busybox@{digest}" and pinned.digest == digest
+    assert not pinned.unresolved
+    assert unknown.resolved is None and unknown.unresolved == ["TARGETARCH"]
+    # redeclared as a meta ARG without default, it may be empty: unknown again
+    (again,) = load_document(f"ARG TARGETARCH\nFROM busybox${{TARGETARCH:+@{digest}}}\n").images
+    assert again.resolved is None

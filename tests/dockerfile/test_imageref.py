@@ -278,3 +278,14 @@ def test_normalize_pattern() -> None:
     assert normalize_pattern("index.docker.io/library/*") == "docker.io/library/*"
     assert normalize_pattern("ghcr.io/acme/**") == "ghcr.io/acme/**"
     assert normalize_pattern("**") == "**"
+
+
+def test_docker_hub_double_star_pattern_covers_every_repository() -> None:
+    from dlint.dockerfile.imageref import match_pattern
+
+    for pattern in ("docker.io/**", "index.docker.io/**"):
+        assert match_pattern(pattern, "docker.io/atomist/sdm-base")
+        assert match_pattern(pattern, "alpine")
+        assert not match_pattern(pattern, "ghcr.io/acme/x")
+    assert match_pattern("docker.io/*", "alpine")
+    assert not match_pattern("docker.io/*", "docker.io/atomist/sdm-base")
