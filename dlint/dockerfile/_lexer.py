@@ -47,13 +47,17 @@ def word_pattern(escape: str) -> re.Pattern[str]:
 
 
 def words(text: str, escape: str, base: int = 0) -> list[tuple[str, int, int]]:
-    """parseWords: (value, start, end) with offsets shifted by ``base``."""
-    out = []
-    for m in word_pattern(escape).finditer(text):
-        value = m.group()
-        if value.endswith(escape) and _lone_trailing_escape(value, escape):
-            value = value[:-1]
-        out.append((value, m.start() + base, m.end() + base))
+    """parseWords: (value, start, end) with offsets shifted by ``base``.
+
+    BuildKit drops a lone escape at the very end of the text.  Only the last word can
+    end there: any other word ends in a non-escape character, a quote, or an ``escape +
+    character`` pair, so its trailing run of escapes is even.  Hence only it is checked.
+    """
+    out = [(m.group(), m.start() + base, m.end() + base) for m in word_pattern(escape).finditer(text)]
+    if out and out[-1][0].endswith(escape):
+        value, start, end = out[-1]
+        if _lone_trailing_escape(value, escape):
+            out[-1] = (value[:-1], start, end)
     return out
 
 

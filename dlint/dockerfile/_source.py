@@ -218,17 +218,25 @@ def make_tokens(source: Source, layout: Layout, found: Iterable[tuple[str, int, 
                                         first + (e if e > s else s)), True)
             for value, s, e in found
         ]  # fmt: skip
-    span = source.span
+    # The general case: a piece's byte offset plus the distance into it, when the piece's
+    # line is ASCII; otherwise Source.byte_offset encodes the line's prefix.
+    piece_offsets = [
+        source.line_start(line) + col if source.ascii_line(line) else -1 for line, col in zip(lines, cols, strict=True)
+    ]
+    offset = source.byte_offset
     out = []
     for value, s, e in found:
         k = bisect_right(starts, s) - 1  # the last piece starting at or before s
         line = lines[k]
         col = cols[k] + s - starts[k]
-        if e <= s:
-            out.append(make_token(value, span(line, col, line, col), True))
-            continue
-        k = bisect_right(starts, e - 1) - 1
-        end_line = lines[k]
-        end_col = cols[k] + e - starts[k]
-        out.append(make_token(value, span(line, col, end_line, end_col), line == end_line and end_col - col == e - s))
+        start_offset = piece_offsets[k] + s - starts[k] if piece_offsets[k] >= 0 else offset(line, col)
+        if e > s:
+            k = bisect_right(starts, e - 1) - 1
+            end_line = lines[k]
+            end_col = cols[k] + e - starts[k]
+            end_offset = piece_offsets[k] + e - starts[k] if piece_offsets[k] >= 0 else offset(end_line, end_col)
+        else:
+            end_line, end_col, end_offset = line, col, start_offset
+        span = make_span(line + 1, col + 1, end_line + 1, end_col + 1, start_offset, end_offset)
+        out.append(make_token(value, span, line == end_line and end_col - col == e - s))
     return out
