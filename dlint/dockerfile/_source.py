@@ -187,6 +187,14 @@ class Logical:
         self._cols.append(col)
         self.pieces.append(piece)
 
+    def add_lines(self, pieces: list[str], lines: list[int]) -> None:
+        """Add whole continuation lines (pieces starting at column 0) at once."""
+        self._starts += accumulate(map(len, pieces[:-1]), initial=self.length) if pieces else ()
+        self.length += sum(map(len, pieces))
+        self._lines += lines
+        self._cols += [0] * len(pieces)
+        self.pieces += pieces
+
     def finish(self) -> str:
         return "".join(self.pieces)
 

@@ -103,14 +103,16 @@ class _Parser:
     def _next_instruction(self) -> None:
         src = self.src
         first = self.pos
+        self.pos = first + 1
         content = src.contents[first]
         stripped = content.lstrip(GO_SPACE)
+        if not stripped and self.directives_done:
+            return  # a blank line (the common case of no instruction, so checked first)
         lead = len(content) - len(stripped)
         is_directive = not self.directives_done and self._directive(first, stripped, lead)
         is_comment = stripped[:1] == "#"
         if is_comment and not is_directive:
             self.comment_lines.append((first, stripped, lead))
-        self.pos += 1
         text, ended = trim_continuation("" if is_comment else stripped, self.escape)
         if ended and not text:
             return
@@ -120,8 +122,14 @@ class _Parser:
         self._instruction(logical, first, lead, empty)
 
     def _continue(self, logical: Logical) -> int | None:
-        """Join continuation lines; returns the first empty continuation line, if any."""
+        """Join continuation lines; returns the first empty continuation line, if any.
+
+        This loop sees every line of every long RUN script, so it inlines
+        ``trim_continuation`` and hands the pieces to the Logical in one call.
+        """
         contents, escape, comments = self.src.contents, self.escape, self.comment_lines
+        pieces: list[str] = []
+        piece_lines: list[int] = []
         empty: int | None = None
         line, total = self.pos, len(contents)
         ended = False
@@ -134,9 +142,16 @@ class _Parser:
             elif stripped[0] == "#":
                 comments.append((line, stripped, len(content) - len(stripped)))
             else:
-                text, ended = trim_continuation(content, escape)
-                logical.add(text, line, 0)
+                bare = content.rstrip(" \t")
+                # trim_continuation: a final escape not itself escaped continues the line
+                if bare[-1:] == escape and bare[-2:-1] != escape:
+                    pieces.append(bare[:-1])
+                else:
+                    pieces.append(content)
+                    ended = True
+                piece_lines.append(line)
             line += 1
+        logical.add_lines(pieces, piece_lines)
         self.pos = line
         return empty
 
