@@ -519,15 +519,24 @@ def _message_sources(rule: Rule) -> list[str]:
 
 def _verdict(program: Any, context: Any, field: str) -> bool:
     value = program.execute(context)
-    if not isinstance(value, bool):
-        raise TypeError(f"{field} must be true or false, got {_render(value)!r}")
-    return value
+    if value is True or value is False:
+        return value
+    raise TypeError(f"{field} must be true or false, got {_render(value)!r}")
 
 
-def _run(compiled: _Compiled, context: Any, variables: dict[str, Any], what: str, span: Span,
-         instruction: int | None, image: str | None) -> Violation | None:
-    """One rule on the object bound in ``context``: a violation, an error, or nothing."""
-    rule = compiled.rule
+@dataclass(frozen=True, slots=True)
+class _Site:
+    """Where a finding on one object points; built only when a rule fails there."""
+
+    span: Span
+    instruction: int | None
+    what: str
+    image: str | None
+
+
+def _failure(compiled: _Compiled, context: Any) -> tuple[str, BaseException | None] | None:
+    """None when the rule holds (or does not apply) for the object bound in ``context``;
+    else ("", None) for a violation, or (stage, error) when it could not be evaluated."""
     stage = "when"
     try:
         if compiled.when is not None and not _verdict(compiled.when, context, "when"):
@@ -536,10 +545,8 @@ def _run(compiled: _Compiled, context: Any, variables: dict[str, Any], what: str
         if _verdict(compiled.require, context, "require"):
             return None
     except Exception as exc:  # one object's error must not stop the run
-        return CelRuntimeError(
-            f"rule {rule.id} could not be evaluated on {what}: {stage}: {_short(exc)}", span, instruction, image
-        )
-    return Violation(_message(rule, variables), span, instruction, image)
+        return stage, exc
+    return "", None
 
 
 def evaluate_rules(rules: list[Rule], doc: Document, model: dict[str, Any]) -> Iterator[tuple[Rule, Violation]]:
@@ -560,12 +567,10 @@ def evaluate_rules(rules: list[Rule], doc: Document, model: dict[str, Any]) -> I
     with_file: list[Any] = []
     stages = model.get("stages") or []
     for kind, compiled in by_kind.items():
-        groups: list[tuple[list[_Compiled], bool]] = []
         for needs_file in (False, True):
             group = [c for c in compiled if (_fields("file", _logic(c.rule)) != frozenset()) is needs_file]
-            if group:
-                groups.append((group, needs_file))
-        for group, needs_file in groups:
+            if not group:
+                continue
             if needs_file and not with_file:
                 file_fields = _fields("file", tuple(s for r in rules for s in _logic(r)))
                 with_file.append(cel.Context({"file": _trim(model, file_fields)}, functions()))
@@ -573,25 +578,71 @@ def evaluate_rules(rules: list[Rule], doc: Document, model: dict[str, Any]) -> I
             sources = tuple(source for c in group for source in _logic(c.rule))
             own_fields = _fields(kind, sources) if kind != "file" else frozenset()
             stage_fields = _fields("stage", sources) if kind != "stage" else own_fields
+            bind_stage = kind in ("image", "instruction") and stage_fields != frozenset()
             bound_stage: object = object()  # nothing bound yet
-            for data, stage_index, span, instruction, what, image in _objects(doc, model, kind):
-                stage = stages[stage_index] if isinstance(stage_index, int) and 0 <= stage_index < len(stages) else None
-                variables: dict[str, Any] = {"file": model}
+            for index, (data, stage_index) in enumerate(_objects(model, kind)):
                 if kind != "file":
-                    variables[kind] = data
                     context.add_variable(kind, _trim(data, own_fields))
-                if kind in ("image", "instruction"):
-                    variables["stage"] = stage
-                    if stage_fields != frozenset() and stage_index != bound_stage:
-                        context.add_variable("stage", _trim(stage, stage_fields))
-                        bound_stage = stage_index
+                if bind_stage and stage_index != bound_stage:
+                    context.add_variable("stage", _trim(_stage(stages, stage_index), stage_fields))
+                    bound_stage = stage_index
                 for one in group:
-                    spec = one.rule.cel
-                    assert spec is not None
-                    variables["params"] = spec.params
-                    violation = _run(one, context, variables, what, span, instruction, image)
-                    if violation is not None:
-                        yield one.rule, violation
+                    failure = _failure(one, context)
+                    if failure is not None:
+                        yield one.rule, _violation(one.rule, doc, model, kind, index, data, failure)
+
+
+def _violation(rule: Rule, doc: Document, model: dict[str, Any], kind: str, index: int, data: Any,
+               failure: tuple[str, BaseException | None]) -> Violation:
+    """The finding for object ``index``: the rule's message, or why it could not be evaluated."""
+    site = _site(doc, kind, index)
+    stage_name, error = failure
+    if error is not None:
+        return CelRuntimeError(
+            f"rule {rule.id} could not be evaluated on {site.what}: {stage_name}: {_short(error)}",
+            site.span, site.instruction, site.image)
+    spec = rule.cel
+    assert spec is not None
+    variables: dict[str, Any] = {"file": model, "params": spec.params}
+    if kind != "file":
+        variables[kind] = data
+    if kind in ("image", "instruction"):
+        variables["stage"] = _stage(model.get("stages") or [], data.get("stage"))
+    return Violation(_message(rule, variables), site.span, site.instruction, site.image)
+
+
+def _stage(stages: list[Any], index: int | None) -> Any:
+    return stages[index] if isinstance(index, int) and 0 <= index < len(stages) else None
+
+
+def _objects(model: dict[str, Any], on: str) -> list[tuple[Any, int | None]]:
+    """(model data, stage index) of every object of kind ``on``."""
+    if on == "image":
+        return [(data, data.get("stage")) for data in model.get("images") or []]
+    if on == "instruction":
+        return [(data, data.get("stage")) for data in model.get("instructions") or []]
+    if on == "stage":
+        return [(data, data.get("index")) for data in model.get("stages") or []]
+    return [(None, None)]
+
+
+def _site(doc: Document, on: str, index: int) -> _Site:
+    """Where a finding on object ``index`` of kind ``on`` points."""
+    if on == "image":
+        image = doc.images[index]
+        return _Site(image.span, image.instruction, f"image {image.written}", image.name)
+    if on == "instruction":
+        instruction = doc.instructions[index]
+        return _Site(_line_span(doc, instruction.span), instruction.index,
+                     f"{instruction.keyword} on line {instruction.line}", None)
+    if on == "stage":
+        stage = doc.stages[index]
+        if 0 <= stage.from_instruction < len(doc.instructions):
+            span = _line_span(doc, doc.instructions[stage.from_instruction].span)
+        else:
+            span = _file_span(doc)
+        return _Site(span, stage.from_instruction, f"stage {stage.name or stage.index}", None)
+    return _Site(_file_span(doc), None, "the file", None)
 
 
 def _logic(rule: Rule) -> tuple[str, ...]:
@@ -629,26 +680,3 @@ def _file_span(doc: Document) -> Span:
     first = lines[0] if lines else ""
     offset = 3 if doc.bom else 0
     return Span(1, 1, 1, len(first) + 1, offset, offset + len(first.encode("utf-8")))
-
-
-_Object = tuple[dict[str, Any] | None, int | None, Span, int | None, str, str | None]
-
-
-def _objects(doc: Document, model: dict[str, Any], on: str) -> Iterator[_Object]:
-    """(data, stage index, span, instruction index, description, image name) per object."""
-    if on == "image":
-        for image, data in zip(doc.images, model.get("images") or [], strict=False):
-            yield data, image.stage, image.span, image.instruction, f"image {image.written}", image.name
-    elif on == "instruction":
-        for instruction, data in zip(doc.instructions, model.get("instructions") or [], strict=False):
-            yield (data, instruction.stage, _line_span(doc, instruction.span), instruction.index,
-                   f"{instruction.keyword} on line {instruction.line}", None)
-    elif on == "stage":
-        for stage, data in zip(doc.stages, model.get("stages") or [], strict=False):
-            if 0 <= stage.from_instruction < len(doc.instructions):
-                span = _line_span(doc, doc.instructions[stage.from_instruction].span)
-            else:
-                span = _file_span(doc)
-            yield data, stage.index, span, stage.from_instruction, f"stage {stage.name or stage.index}", None
-    else:
-        yield None, None, _file_span(doc), None, "the file", None
