@@ -6,11 +6,10 @@ stage (and BuildKit's own ``result`` test files) expects in ``Instruction.args``
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from functools import cache
 
 from dlint.dockerfile._lexer import ASCII_WS, words
 from dlint.dockerfile._source import GO_SPACE
@@ -20,10 +19,14 @@ class ArgsError(Exception):
     """An error BuildKit's parser raises while splitting arguments."""
 
 
-@dataclass(slots=True)
 class Parsed:
-    args: list[str] = field(default_factory=list)
-    json_form: bool = False
+    """Arguments as BuildKit's AST holds them, and whether they came from a JSON array."""
+
+    __slots__ = ("args", "json_form")
+
+    def __init__(self, args: list[str] | None = None, json_form: bool = False) -> None:
+        self.args = [] if args is None else args
+        self.json_form = json_form
 
 
 class _NotJSON(Exception):
@@ -31,7 +34,12 @@ class _NotJSON(Exception):
 
 
 NOT_STRING_ARRAY = "when using JSON array syntax, arrays must be comprised of strings only"
-_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+@cache
+def _surrogate() -> re.Pattern[str]:
+    """Compiled on first JSON-form instruction, not at import (cold runs are import-bound)."""
+    return re.compile("[\ud800-\udfff]")
 
 
 def _finite(text: str) -> float:
@@ -50,6 +58,8 @@ def parse_json(rest: str) -> list[str]:
     text = rest.lstrip(GO_SPACE)
     if not text.startswith("["):
         raise _NotJSON
+    import json  # most instructions are shell form: keep it off the import path
+
     try:
         value = json.loads(text, parse_float=_finite, parse_int=_finite, parse_constant=_no_constant)
     except (ValueError, RecursionError, _NotJSON) as exc:
@@ -59,7 +69,8 @@ def parse_json(rest: str) -> list[str]:
     if not all(isinstance(item, str) for item in value):
         raise ArgsError(NOT_STRING_ARRAY)
     # Go's decoder turns lone surrogate escapes into U+FFFD.
-    return [_SURROGATE.sub("\ufffd", item) for item in value]
+    surrogate = _surrogate()
+    return [surrogate.sub("\ufffd", item) for item in value]
 
 
 def whitespace_delimited(rest: str, escape: str) -> Parsed:
@@ -103,6 +114,8 @@ def _name_val(rest: str, escape: str, keyword: str) -> Parsed:
     for word in found:
         key, sep, value = word.partition("=")
         if not sep:
+            import json
+
             raise ArgsError(
                 f"Syntax error - can't find = in {json.dumps(word)}. Must be of the form: name=value"
             )

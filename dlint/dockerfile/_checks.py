@@ -8,9 +8,7 @@ as BuildKit does.
 
 from __future__ import annotations
 
-import difflib
 import re
-from dataclasses import dataclass
 
 from dlint.dockerfile.model import Instruction, Span
 
@@ -48,11 +46,15 @@ _PLAIN = frozenset({"run", "cmd", "entrypoint", "copy", "add", "workdir", "user"
 _NO_FLAG_CHECK = frozenset({"stopsignal"})
 
 
-@dataclass(frozen=True, slots=True)
 class Problem:
-    code: str
-    message: str
-    span: Span
+    """One objection; a plain class because a dataclass costs import time in every run."""
+
+    __slots__ = ("code", "message", "span")
+
+    def __init__(self, code: str, message: str, span: Span) -> None:
+        self.code = code
+        self.message = message
+        self.span = span
 
 
 def check(ins: Instruction) -> Problem | None:
@@ -66,6 +68,8 @@ def check(ins: Instruction) -> Problem | None:
 
 
 def _unknown(ins: Instruction) -> Problem:
+    import difflib  # only for a misspelt keyword: not worth importing in every run
+
     message = f"unknown instruction: {ins.written_keyword}"
     close = difflib.get_close_matches(ins.keyword.lower(), KEYWORDS, n=1, cutoff=0.75)
     if close:
@@ -181,6 +185,8 @@ def _flags(ins: Instruction, kw: str) -> Problem | None:
 
 
 def _unknown_flag(name: str, written: str, allowed: dict[str, str], span: Span) -> Problem:
+    import difflib
+
     message = f"unknown flag: {written}"
     close = difflib.get_close_matches(name, list(allowed), n=1, cutoff=0.6)
     if close:

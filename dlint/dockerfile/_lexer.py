@@ -9,7 +9,6 @@ so that args match BuildKit byte for byte.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 
 from dlint.dockerfile._source import GO_SPACE
@@ -66,11 +65,15 @@ def _lone_trailing_escape(value: str, escape: str) -> bool:
     return run % 2 == 1
 
 
-@dataclass(slots=True)
 class FlagWord:
-    text: str  # as BuildKit keeps it: quotes and escapes removed
-    start: int
-    end: int
+    """A ``--flag`` word and where it sits (plain classes here: dataclasses cost import time)."""
+
+    __slots__ = ("end", "start", "text")
+
+    def __init__(self, text: str, start: int, end: int) -> None:
+        self.text = text  # as BuildKit keeps it: quotes and escapes removed
+        self.start = start
+        self.end = end
 
 
 def extract_flags(line: str, escape: str) -> tuple[int, list[FlagWord]]:
@@ -124,14 +127,20 @@ def _flag_word(line: str, pos: int, escape: str) -> tuple[str, int, bool]:
     return "".join(buf), pos, blank_ok
 
 
-@dataclass(slots=True)
 class HeredocMarker:
-    name: str
-    expand: bool
-    chomp: bool
-    file_descriptor: int | None
-    start: int
-    end: int
+    """A ``<<EOF`` word of a logical line: the heredoc's name, how to read it, and where."""
+
+    __slots__ = ("chomp", "end", "expand", "file_descriptor", "name", "start")
+
+    def __init__(
+        self, name: str, expand: bool, chomp: bool, file_descriptor: int | None, start: int, end: int
+    ) -> None:
+        self.name = name
+        self.expand = expand
+        self.chomp = chomp
+        self.file_descriptor = file_descriptor
+        self.start = start
+        self.end = end
 
 
 class _ShellError(Exception):
