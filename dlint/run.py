@@ -124,7 +124,24 @@ def _problem_finding(problem: ReadProblem, policy: Policy) -> Finding | None:
 
 
 def run_check(options: CheckOptions) -> CheckResult:
-    """Lint everything ``options`` names and return findings with suppressions applied."""
+    """Lint everything ``options`` names and return findings with suppressions applied.
+
+    The cyclic garbage collector is paused meanwhile: every document stays alive until the
+    report is written, so each collection would walk all of them again for nothing (it was
+    half the run time over a 2,000-file tree).  Reference counting still frees the rest.
+    """
+    import gc
+
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_check(options)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run_check(options: CheckOptions) -> CheckResult:
     from dlint.dockerfile.document import load_document
     from dlint.policy import PolicyResolver
 
