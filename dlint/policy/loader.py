@@ -273,6 +273,9 @@ class _Merger:
     applied: list[str] = field(default_factory=list)
     lock_origin: dict[str, Origin] = field(default_factory=dict)
     option_origin: dict[tuple[str, str], Origin] = field(default_factory=dict)
+    # lines of the items inside an option value (list entries, nested keys), so a schema
+    # error names the line of the bad item rather than of the option's key
+    option_item_lines: dict[tuple[str, str], dict[tuple[object, ...], int]] = field(default_factory=dict)
     inline_explicit: dict[str, bool] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)  # lower-cased alias -> rule id
     errors: list[PolicyError] = field(default_factory=list)
@@ -413,6 +416,7 @@ class _Merger:
                     rule.options[name] = value
                     origin = layer.origin((*key, "options", name))
                     self.option_origin[(rule_id, name)] = origin
+                    self.option_item_lines[(rule_id, name)] = _item_lines(layer, (*key, "options", name), value)
                     origins[f"rules.{rule_id}.options.{name}"] = origin
         if "params" in entry:
             params = entry["params"] or {}
@@ -518,6 +522,7 @@ class _Merger:
         for name in rule.options:
             opt_origin = layer.origin((*key, "options", name))
             self.option_origin[(rule_id, name)] = opt_origin
+            self.option_item_lines[(rule_id, name)] = _item_lines(layer, (*key, "options", name), rule.options[name])
             self.policy.settings_origin[f"rules.{rule_id}.options.{name}"] = opt_origin
         if rule.cel is not None:
             for name in rule.cel.params:
@@ -576,6 +581,11 @@ class _Merger:
                 continue
             for path, message in validate_schema(rule.options, spec.options_schema):
                 origin = (self.option_origin.get((rule.id, str(path[0]))) if path else None) or rule.origin
+                if origin is not None and len(path) > 1:
+                    lines = self.option_item_lines.get((rule.id, str(path[0])), {})
+                    deepest = next((lines[tuple(path[1:n])] for n in range(len(path), 1, -1)
+                                    if tuple(path[1:n]) in lines), None)
+                    origin = Origin(origin.path, deepest) if deepest else origin
                 key = format_key(("rules", rule.id, "options", *path))
                 errors.append(
                     PolicyError(origin.path if origin else "", origin.line if origin else 0, key, message)
@@ -594,6 +604,26 @@ class _Merger:
 
 
 _MISSING = object()
+
+
+def _item_lines(layer: Layer, key: Key, value: object) -> dict[tuple[object, ...], int]:
+    """The YAML line of every item nested in an option value, by its path below the option."""
+    lines: dict[tuple[object, ...], int] = {}
+
+    def walk(path: tuple[object, ...], item: object) -> None:
+        children: list[tuple[object, object]] = []
+        if isinstance(item, list):
+            children = list(enumerate(item))
+        elif isinstance(item, dict):
+            children = list(item.items())
+        for name, child in children:
+            line = layer.doc.line((*key, *path, name))  # type: ignore[arg-type]
+            if line:
+                lines[(*path, name)] = line
+            walk((*path, name), child)
+
+    walk((), value)
+    return lines
 
 
 def _block_offset(layer: Layer, key: Key, cel_line: int) -> int:

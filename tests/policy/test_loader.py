@@ -202,3 +202,15 @@ def test_extends_installed_pack_via_entry_point(tmp_path: Path) -> None:
     assert policy.rules["image-digest"].severity is Severity.ERROR  # locked by the pack
     assert [p.location.line for p in policy.problems] == [3]
     assert "acme_dlint_policy" not in sys.modules
+
+
+def test_option_errors_name_the_line_of_the_bad_item(tmp_path: Path) -> None:
+    error = error_of(write(tmp_path / ".dlint.yaml", """
+        rules:
+          allowed-registries:
+            options:
+              allow:
+                - docker.io/library/*
+                - 42
+    """))
+    assert (error.line, error.key) == (6, "rules.allowed-registries.options.allow[1]")
