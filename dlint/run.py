@@ -183,7 +183,9 @@ def _run_check(options: CheckOptions) -> CheckResult:
 
     stale = _stale_violations(options, [doc for doc, _ in documents], errors) if options.stale else {}
     findings.extend(_evaluate_all(documents, stale, options.today, options.root))
-    findings.extend(_policy_findings(policies, options.today, options.root))
+    policy_findings = _policy_findings(policies, options.today, options.root)
+    findings.extend(policy_findings)
+    _add_policy_texts(files, policy_findings, options.root)
     for policy in policies:
         for rule in policy.enabled_rules():
             rules.setdefault(rule.id, rule)
@@ -200,6 +202,19 @@ def _run_check(options: CheckOptions) -> CheckResult:
     )
     _apply_baseline(options, result)
     return result
+
+
+def _add_policy_texts(files: dict[str, str], findings: list[Finding], root: Path) -> None:
+    """Findings about policy files point into those files: give reporters their text too,
+    for the snippet under a text finding and the SARIF fingerprint of the line."""
+    for finding in findings:
+        path = finding.location.path
+        if path in files:
+            continue
+        try:
+            files[path] = (root / path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            continue  # built-in or installed packs, or a file gone since: no snippet
 
 
 def _evaluate_all(

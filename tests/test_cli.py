@@ -256,3 +256,14 @@ def test_broken_policy_is_an_error_even_without_dockerfiles(tmp_path: Path) -> N
     write(tmp_path / ".dlint.yaml", "rules:\n  acme/x:\n    title: X\n    on: image\n    require: 'image.tag =='\n")
     result = dlint("check", cwd=tmp_path)
     assert result.returncode == 2 and ".dlint.yaml" in result.stderr, result.stdout + result.stderr
+
+
+def test_policy_findings_show_the_policy_line(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / ".dlint.yaml", "locked: [image-digest]\n")
+    write(tmp_path / "svc" / ".dlint.yaml", "rules:\n  image-digest: off\n")
+    write(tmp_path / "svc" / "Dockerfile", f"FROM alpine@{DIGEST}\nUSER app\n")
+    result = dlint("check", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "svc/.dlint.yaml:2:3: error[locked-rule]" in result.stdout
+    assert "2 |   image-digest: off" in result.stdout
