@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from dlint.checks import Violation, check
-from dlint.dockerfile.model import Document, Instruction, Span, Token
+from dlint.dockerfile.model import Document, Instruction, Span, Token, leading_span
 
 # BuildKit's SecretsUsedInArgOrEnv word list: a key is suspicious when one of these is a
 # whole underscore-separated word of it (API_KEY, DB_PASSWORD) but not MONKEY or
@@ -36,14 +36,7 @@ def _key_span(instruction: Instruction, key: str) -> Span:
     span = token.span
     if not token.contiguous or span.start_line != span.end_line or not token.value.startswith(key):
         return span
-    return Span(
-        span.start_line,
-        span.start_column,
-        span.start_line,
-        span.start_column + len(key),
-        span.start_offset,
-        span.start_offset + len(key.encode("utf-8")),
-    )
+    return leading_span(span, key)
 
 
 @check("secret-in-arg-env")

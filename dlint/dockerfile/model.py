@@ -30,6 +30,19 @@ class Span:
     end_offset: int = 0
 
 
+def leading_span(span: Span, text: str) -> Span:
+    """The part of ``span`` that ``text`` covers from its start, on the start line: a key
+    inside ``KEY=value``, or an instruction's first line when it spans several."""
+    return Span(
+        span.start_line,
+        span.start_column,
+        span.start_line,
+        span.start_column + len(text),
+        span.start_offset,
+        span.start_offset + len(text.encode("utf-8")),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Token:
     """One word of an instruction as written, with where it sits in the file.

@@ -37,7 +37,7 @@ from typing import Any
 
 from dlint import globs
 from dlint.checks import Violation
-from dlint.dockerfile.model import Document, Span
+from dlint.dockerfile.model import Document, Span, leading_span
 from dlint.policy.model import Rule
 
 MAX_EXPRESSION_CHARS = 4096
@@ -664,15 +664,7 @@ def _line_span(doc: Document, span: Span) -> Span:
         return span
     lines = doc.text.splitlines()
     text = lines[span.start_line - 1] if 0 < span.start_line <= len(lines) else ""
-    rest = text[span.start_column - 1 :].rstrip("\r")
-    return Span(
-        span.start_line,
-        span.start_column,
-        span.start_line,
-        span.start_column + len(rest),
-        span.start_offset,
-        span.start_offset + len(rest.encode("utf-8")),
-    )
+    return leading_span(span, text[span.start_column - 1 :].rstrip("\r"))
 
 
 def _file_span(doc: Document) -> Span:
