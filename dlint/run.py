@@ -282,9 +282,12 @@ def _stale_violations(
 
 def _apply_baseline(options: CheckOptions, result: CheckResult) -> None:
     if options.write_baseline is not None:
-        from dlint.suppress import write_baseline
+        from dlint.suppress import BaselineError, write_baseline
 
-        count = write_baseline(options.write_baseline, [f for f in result.findings if not f.suppressed])
+        try:
+            count = write_baseline(options.write_baseline, [f for f in result.findings if not f.suppressed])
+        except BaselineError as error:
+            raise UsageError(str(error)) from error
         result.notes.append(f"wrote {count} baseline entries to {options.write_baseline}")
         return
     if options.baseline is None:

@@ -127,8 +127,17 @@ def write_baseline(path: Path, findings: list[Finding]) -> int:
     a waiver, and recording them would keep them hidden after that exception goes away.
     """
     entries = {key for key, _ in keyed(findings)}
-    write_atomic(path, render_baseline(entries))
+    _write(path, render_baseline(entries))
     return len(entries)
+
+
+def _write(path: Path, text: str) -> None:
+    """Write the baseline file; a path that cannot be written (a folder, a file where a
+    folder should be, no permission) is the user's problem to fix, not an internal error."""
+    try:
+        write_atomic(path, text)
+    except OSError as error:
+        raise BaselineError(f"{path}: cannot write baseline: {error.strerror or error}") from None
 
 
 def _fail(path: Path, reason: str) -> BaselineError:
@@ -201,6 +210,6 @@ def prune_baseline(path: Path, baseline: Baseline, stale: Iterable[BaselineEntry
     keep = [e for e in baseline.entries if e not in gone]
     removed = len(baseline.entries) - len(keep)
     if removed:
-        write_atomic(path, render_baseline(keep))
+        _write(path, render_baseline(keep))
         baseline.entries = sorted(set(keep))
     return removed

@@ -166,3 +166,15 @@ def test_waiver_paths_mean_the_same_files_from_any_folder(tmp_path: Path) -> Non
     for cwd, args in ((tmp_path, ["services"]), (tmp_path / "services", ["."]), (tmp_path / "services" / "api", ["."])):
         result = dlint("check", *args, "--select", "image-digest", cwd=cwd)
         assert result.returncode == 0, (cwd, result.stdout)
+
+
+def test_unwritable_baseline_path_exits_2_naming_it(tmp_path: Path) -> None:
+    """--write-baseline and --prune-baseline into a path that cannot be written (here: a
+    file where a folder should be) are the user's mistake: exit 2 with the path, never an
+    internal error, and the existing baseline stays as it was."""
+    write(tmp_path / "Dockerfile", "FROM alpine:3.20\nUSER app\n")
+    write(tmp_path / "blocker", "not a folder\n")
+    written = dlint("check", ".", "--write-baseline", "blocker/baseline.json", cwd=tmp_path)
+    assert written.returncode == 2, written.stderr
+    assert "internal error" not in written.stderr
+    assert "blocker/baseline.json" in written.stderr and "cannot write baseline" in written.stderr
