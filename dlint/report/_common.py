@@ -80,12 +80,14 @@ def source_line(data: ReportInput, path: str, line: int) -> str | None:
 
 
 def split_lines(text: str) -> list[str]:
-    """Split as a Dockerfile reader does: on \\n, \\r\\n and lone \\r, and only those.
+    """Split as BuildKit (and so dlint's parser) reads a Dockerfile: on \\n only, dropping one
+    \\r before it.
 
-    ``str.splitlines`` also breaks on form feeds, \\x1c-\\x1e, \\x85 and U+2028/9, which would
-    shift every later line number away from the ones the parser reported.
+    Finding line numbers come from the parser, so any other split would show or clamp to the
+    wrong line: ``str.splitlines`` also breaks on form feeds, \\x1c-\\x1e, \\x85 and U+2028/9,
+    and a lone \\r is not a line break to BuildKit either (``FROM a\\rRUN b`` is one FROM).
     """
-    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
 
 
 def utf16_column(line_text: str | None, column: int) -> int:

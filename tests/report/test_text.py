@@ -73,3 +73,15 @@ def test_control_characters_do_not_reach_the_terminal(make_input: Make) -> None:
 def test_missing_text_or_line_does_not_fail(make_input: Make) -> None:
     out = render("text", make_input(files={}))
     assert "Dockerfile:5:6: error[user-root] The final stage runs as root." in out
+
+
+def test_lone_carriage_return_does_not_shift_snippet_lines(make_input: Make) -> None:
+    # BuildKit (and dlint's parser) split lines on \n only: a lone \r is part of line 1, so
+    # the MAINTAINER the parser reports on line 2 must be the line the snippet shows.
+    text = "FROM alpine\rRUN echo\nMAINTAINER me\n"
+    f = Finding(rule="user-root", severity=Severity.WARNING, message="deprecated",
+                location=Location(path="Dockerfile", line=2, column=1, end_line=2, end_column=11))
+    out = render("text", make_input(findings=[f], files={"Dockerfile": text}, scanned=["Dockerfile"]))
+    lines = out.splitlines()
+    assert lines[1] == "2 | MAINTAINER me"
+    assert lines[2] == "  | ^~~~~~~~~~"
