@@ -559,6 +559,11 @@ class _Merger:
         for rule_index, name in enumerate(entry["rules"]):
             if self.find_rule(name) is None:
                 raise layer.error((*key, "rules", rule_index), f"unknown rule '{name}'")
+        for field_name in ("paths", "images"):
+            for item_index, pattern in enumerate(entry.get(field_name) or []):
+                problem = _glob_problem(pattern)
+                if problem is not None:
+                    raise layer.error((*key, field_name, item_index), f"invalid pattern '{pattern}': {problem}")
         return Waiver(
             rules=[self.find_rule(name) or name for name in entry["rules"]],
             paths=list(entry.get("paths", [])),
@@ -604,6 +609,22 @@ class _Merger:
 
 
 _MISSING = object()
+
+
+def _glob_problem(pattern: str) -> str | None:
+    """Why a waiver glob cannot be compiled (``[z-a]``), or None.
+
+    Checked when the policy loads, so a bad pattern is an error naming its line instead of
+    an RE2 exception the first time a finding is matched against it.
+    """
+    from dlint.globs import compile_glob
+
+    try:
+        compile_glob(pattern)
+    except Exception as error:  # re2.error; its message is bytes
+        reason = error.args[0] if error.args else error
+        return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+    return None
 
 
 def _item_lines(layer: Layer, key: Key, value: object) -> dict[tuple[object, ...], int]:

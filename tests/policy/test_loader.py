@@ -127,6 +127,21 @@ def test_waivers_parsed_with_origin(tmp_path: Path) -> None:
     assert policy.expiry_warning_days == 30 and policy.require_reason is True
 
 
+
+@pytest.mark.parametrize("field", ["paths", "images"])
+def test_waiver_with_an_uncompilable_glob_names_its_line(tmp_path: Path, field: str) -> None:
+    """A waiver pattern RE2 cannot compile (``[z-a]``) is a policy error at load time with
+    file, line and key; before, it escaped as an RE2 exception (internal error) the first
+    time a finding was matched against the waiver."""
+    error = error_of(write(tmp_path / ".dlint.yaml", f"""
+        waivers:
+          - rules: [image-digest]
+            {field}: ["ok", "docker.io/[z-a]"]
+            reason: vendor image
+    """))
+    assert (error.path, error.line, error.key) == (".dlint.yaml", 3, f"waivers[0].{field}[1]")
+    assert "[z-a]" in error.message and "range" in error.message
+
 def test_extends_relative_file_and_order(tmp_path: Path) -> None:
     write(tmp_path / "org" / "base.yaml", """
         extends: [recommended]
