@@ -13,7 +13,7 @@ import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pathspec
@@ -59,17 +59,48 @@ def display_path(path: Path, root: Path) -> str:
     return text if text != "." else Path(absolute).name
 
 
+class ExcludeError(ValueError):
+    """An ``--exclude`` glob that cannot be compiled (a usage error, exit 2)."""
+
+
 def _spec(lines: Iterable[str]) -> pathspec.GitIgnoreSpec:
     import pathspec
 
     return pathspec.GitIgnoreSpec.from_lines(lines)
 
 
+def _exclude_spec(excludes: list[str]) -> pathspec.GitIgnoreSpec | None:
+    """The ``--exclude`` globs; one that cannot be compiled (``[z-a]``) is the user's
+    mistake to hear about, not an internal error."""
+    if not excludes:
+        return None
+    for glob in excludes:
+        try:
+            _spec([glob])
+        except Exception as error:  # pathspec raises re.error or its own GitWildMatchPatternError
+            raise ExcludeError(f"--exclude {glob!r} is not a valid glob: {error}") from None
+    return _spec(excludes)
+
+
+def _gitignore_patterns(lines: Iterable[str]) -> list[Any]:
+    """A .gitignore's patterns in order.  A line pathspec cannot compile is skipped, as git
+    skips what it cannot use: someone else's .gitignore must not stop the lint."""
+    patterns: list[Any] = []
+    for line in lines:
+        try:
+            patterns.extend(_spec([line]).patterns)
+        except Exception:  # re.error, GitWildMatchPatternError
+            continue
+    return patterns
+
+
 class _Ignores:
     """The .gitignore files met on the way down, each applied relative to its own folder."""
 
     def __init__(self, top: Path) -> None:
-        self._specs: dict[Path, pathspec.GitIgnoreSpec] = {}
+        # loaded top down (enclosing folders first, then as the walk descends), so for any
+        # path its ancestors' files come in order from shallowest to deepest
+        self._specs: dict[Path, list[Any]] = {}
         self._top = top
 
     def load(self, directory: Path) -> None:
@@ -78,17 +109,23 @@ class _Ignores:
             text = gitignore.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return
-        self._specs[directory] = _spec(text.splitlines())
+        self._specs[directory] = _gitignore_patterns(text.splitlines())
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
-        for directory, spec in self._specs.items():
+        """As git decides: the last matching pattern wins, and a deeper .gitignore comes
+        after a shallower one, so ``!Dockerfile.prod`` in ``sub/.gitignore`` re-includes a
+        file that the top ``.gitignore`` ignores with ``Dockerfile.*``."""
+        verdict = False
+        for directory, patterns in self._specs.items():
             try:
                 relative = path.relative_to(directory).as_posix()
             except ValueError:
                 continue
-            if spec.match_file(relative + ("/" if is_dir else "")):
-                return True
-        return False
+            candidate = relative + ("/" if is_dir else "")
+            for pattern in patterns:
+                if pattern.include is not None and pattern.match_file(candidate) is not None:
+                    verdict = bool(pattern.include)
+        return verdict
 
 
 def discover(paths: list[Path], excludes: list[str], root: Path) -> tuple[list[Target], list[ReadProblem]]:
@@ -98,7 +135,7 @@ def discover(paths: list[Path], excludes: list[str], root: Path) -> tuple[list[T
     are walked without following symlinks (so a symlink loop cannot trap the walk),
     skipping ``.git`` and whatever ``.gitignore`` files or ``--exclude`` globs say.
     """
-    exclude_spec = _spec(excludes) if excludes else None
+    exclude_spec = _exclude_spec(excludes)
     targets: dict[str, Target] = {}
     problems: list[ReadProblem] = []
     for given in paths:

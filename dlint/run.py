@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dlint.checks import Violation
-from dlint.discover import ReadProblem, Target, discover, display_path, read_target
+from dlint.discover import ExcludeError, ReadProblem, Target, discover, display_path, read_target
 from dlint.dockerfile.model import Document
 from dlint.findings import Finding, Location, Severity
 from dlint.policy.model import Policy, Rule
@@ -153,7 +153,10 @@ def _run_check(options: CheckOptions) -> CheckResult:
     if options.stdin is not None:
         inputs.append((None, options.stdin_filename, options.stdin))
     if options.paths:
-        targets, problems = discover(options.paths, options.excludes, options.root)
+        try:
+            targets, problems = discover(options.paths, options.excludes, options.root)
+        except ExcludeError as error:
+            raise UsageError(str(error)) from error
         inputs.extend((None, p.display, p) for p in problems)
         inputs.extend((t, t.display, read_target(t)) for t in targets)
 

@@ -105,6 +105,16 @@ def test_discovery_names_gitignore_and_exclude(tmp_path: Path) -> None:
     assert json.loads(explicit.stdout)["files"] == ["ignored/Dockerfile", "notes.txt"]
 
 
+def test_bad_exclude_glob_exits_2_for_check_and_pin(tmp_path: Path) -> None:
+    """``--exclude '[z-a]'`` used to escape as ``internal error``; it is a usage error."""
+    write(tmp_path / "Dockerfile", "FROM scratch\n")
+    checked = dlint("check", "--exclude", "[z-a]", cwd=tmp_path)
+    assert checked.returncode == 2 and "internal error" not in checked.stderr
+    assert "--exclude '[z-a]' is not a valid glob" in checked.stderr
+    pinned = dlint("pin", "--check", "--offline", "--cache", "pins.json", "--exclude", "[z-a]", cwd=tmp_path)
+    assert pinned.returncode == 2 and "--exclude '[z-a]' is not a valid glob" in pinned.stderr
+
+
 def test_stdin_with_filename(tmp_path: Path) -> None:
     result = dlint(
         "check",

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from dlint.discover import ReadProblem, Target, discover, is_dockerfile_name, read_target
+from dlint.discover import ExcludeError, ReadProblem, Target, discover, is_dockerfile_name, read_target
 
 
 @pytest.mark.parametrize(
@@ -65,3 +65,40 @@ def test_read_target_limits_size(tmp_path: Path) -> None:
     assert read_target(Target(path, "Dockerfile"), max_size=100_000) == b"FROM alpine\n" * 100
     problem = read_target(Target(path, "Dockerfile"), max_size=100)
     assert isinstance(problem, ReadProblem) and "over the 100-byte limit" in problem.message
+
+
+def test_nested_gitignore_negation_reincludes_what_a_parent_ignores(tmp_path: Path) -> None:
+    """git lets a deeper .gitignore re-include a file with ``!``: the last matching pattern
+    wins, deeper files after shallower ones.  Each .gitignore used to be asked on its own,
+    so any match anywhere ignored the file and ``sub/Dockerfile.prod`` was never linted."""
+    (tmp_path / ".git").mkdir()
+    for name in ["Dockerfile.prod", "sub/Dockerfile.prod", "sub/Dockerfile.dev"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("FROM scratch\n")
+    (tmp_path / ".gitignore").write_text("Dockerfile.*\n")
+    (tmp_path / "sub" / ".gitignore").write_text("!Dockerfile.prod\n")
+    targets, _ = discover([tmp_path], [], tmp_path)
+    assert [t.display for t in targets] == ["sub/Dockerfile.prod"]
+    # the same from inside the sub folder, where the top .gitignore is an enclosing one
+    targets, _ = discover([tmp_path / "sub"], [], tmp_path)
+    assert [t.display for t in targets] == ["sub/Dockerfile.prod"]
+
+
+def test_gitignore_line_that_cannot_compile_is_skipped(tmp_path: Path) -> None:
+    """A .gitignore belongs to the repository, not to dlint: a pattern pathspec rejects
+    (``[z-a]``) is skipped as git skips it, and the rest of that file still applies.  It
+    used to end the run with an internal error."""
+    for name in ["Dockerfile", "build/Dockerfile"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("FROM scratch\n")
+    (tmp_path / ".gitignore").write_text("[z-a]\nbuild/\n")
+    targets, problems = discover([tmp_path], [], tmp_path)
+    assert [t.display for t in targets] == ["Dockerfile"] and problems == []
+
+
+def test_exclude_glob_that_cannot_compile_is_an_exclude_error(tmp_path: Path) -> None:
+    """An ``--exclude`` glob that cannot compile is a usage error (ExcludeError, exit 2 in
+    the CLI), not an internal error."""
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    with pytest.raises(ExcludeError, match=r"\[z-a\]"):
+        discover([tmp_path], ["[z-a]"], tmp_path)

@@ -78,7 +78,13 @@ def run_pin(
     if offline and cache is None:
         print("error: --offline needs --cache FILE (digests resolved by an earlier online run)", file=err)
         return 2
-    plans, problems = _plans(paths, excludes, build_args, update=update, allow_latest=allow_latest)
+    from dlint.discover import ExcludeError
+
+    try:
+        plans, problems = _plans(paths, excludes, build_args, update=update, allow_latest=allow_latest)
+    except ExcludeError as exc:
+        print(f"error: {exc}", file=err)
+        return 2
     for problem in problems:
         print(f"error: {problem}", file=err)
     try:
