@@ -20,7 +20,8 @@ Decisions, all following BuildKit where BuildKit is decidable from the file alon
   stage (a bare ``ARG X`` takes the meta ARG's value).  A name the file does not define is
   *unresolved* there, not empty: the base image's own ENV may define it.
 * A stage name used by ``COPY --from``/``from=`` may be any stage of the file; FROM may only
-  name an earlier stage.  A number in ``--from``/``from=`` is a stage index.
+  name an earlier stage.  A number in ``--from``/``from=`` is a stage index, and ``scratch``
+  there is the empty image, as in FROM (BuildKit pulls nothing for it).
 * Images in ONBUILD triggers are not collected: they are pulled by the child image's
   build, where names may mean other stages.
 """
@@ -416,7 +417,13 @@ class _Builder:
             env.env_only[key] = var
 
     def _is_stage(self, value: str) -> bool:
-        return _STAGE_INDEX_RE.fullmatch(value) is not None or value.lower() in self.stage_names
+        """Whether a ``--from``/``from=`` value names no image: a stage (by name or index), or
+        ``scratch``, which BuildKit turns into the empty state there just as in FROM."""
+        return (
+            _STAGE_INDEX_RE.fullmatch(value) is not None
+            or value.lower() in self.stage_names
+            or value == "scratch"
+        )
 
     def _copy_from(self, ins: Instruction, env: _StageEnv) -> None:
         flag = ins.flag("from")

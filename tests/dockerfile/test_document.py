@@ -284,3 +284,13 @@ def test_platform_args_are_set_though_unknown() -> None:
     # redeclared as a meta ARG without default, it may be empty: unknown again
     (again,) = load_document(f"ARG TARGETARCH\nFROM busybox${{TARGETARCH:+@{digest}}}\n").images
     assert again.resolved is None
+
+
+def test_scratch_in_copy_from_and_mount_from_is_not_an_image() -> None:
+    # BuildKit maps an unregistered --from / from= source named `scratch` to the empty
+    # state (llb.Scratch()), exactly as it does for FROM scratch: nothing is pulled, so no
+    # image rule (digest, tag, allowed registries) may judge it.
+    doc = load_document(
+        "FROM alpine:3.20\nCOPY --from=scratch /a /b\nRUN --mount=type=bind,from=scratch,target=/x true\n"
+    )
+    assert [(i.source, i.written) for i in doc.images] == [("from", "alpine:3.20")]
