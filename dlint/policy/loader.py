@@ -750,10 +750,13 @@ class PolicyResolver:
     its own repository, as it would if dlint were run there.
     """
 
-    def __init__(self, scan_root: Path, config: Path | None = None) -> None:
+    def __init__(self, scan_root: Path, config: Path | None = None, *, display_base: Path | None = None) -> None:
         self.scan_root = Path(scan_root).resolve()
         self.config = Path(config) if config is not None else None
-        self._reader = _Reader(self.scan_root)
+        # policy files are named relative to where dlint runs (``display_base``), also for a
+        # resolver rooted at another repository: waiver paths are resolved from that name
+        # and policy findings are reported under it
+        self._reader = _Reader(Path(display_base).resolve() if display_base is not None else self.scan_root)
         self._states: dict[Path, tuple[_Merger | None, Policy]] = {}
         self._top = _repo_top(self.scan_root)
         self._elsewhere: dict[Path, PolicyResolver] = {}  # by repository top, for outside files
@@ -781,7 +784,7 @@ class PolicyResolver:
         top = _repo_top(resolved)  # without a repository, the folder itself
         resolver = self._elsewhere.get(top)
         if resolver is None:
-            resolver = self._elsewhere[top] = PolicyResolver(top)
+            resolver = self._elsewhere[top] = PolicyResolver(top, display_base=self._reader.display_base)
         return resolver
 
     def all_policies(self) -> list[Policy]:

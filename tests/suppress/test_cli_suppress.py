@@ -168,10 +168,29 @@ def test_waiver_paths_mean_the_same_files_from_any_folder(tmp_path: Path) -> Non
         assert result.returncode == 0, (cwd, result.stdout)
 
 
+def test_waiver_of_another_repository_applies_when_linted_from_outside(tmp_path: Path) -> None:
+    """``dlint check ../other`` applies other's own policy chain "as if dlint ran there".
+    Its policy files used to be named relative to other's top (``.dlint.yaml``), but waiver
+    paths are resolved from the current folder, so ``paths: [legacy]`` matched nothing and
+    the waived finding came back (and snippets of policy findings read the wrong file)."""
+    write(tmp_path / "other" / ".git" / "HEAD", "ref: refs/heads/main\n")
+    write(tmp_path / "other" / ".dlint.yaml",
+          "waivers:\n  - rules: [image-digest]\n    paths: [legacy]\n    reason: vendor image\n")
+    write(tmp_path / "other" / "legacy" / "Dockerfile", "FROM alpine:3.20\nUSER app\n")
+    write(tmp_path / "me" / ".git" / "HEAD", "ref: refs/heads/main\n")
+    inside = dlint("check", "--select", "image-digest", cwd=tmp_path / "other")
+    assert inside.returncode == 0, inside.stdout
+    outside = dlint("check", "--select", "image-digest", "--format", "json", "--show-suppressed", "../other",
+                    cwd=tmp_path / "me")
+    assert outside.returncode == 0, outside.stdout
+    (item,) = findings_json(outside)
+    assert item["suppression"]["source"] == "../other/.dlint.yaml:2"
+
+
 def test_unwritable_baseline_path_exits_2_naming_it(tmp_path: Path) -> None:
     """--write-baseline and --prune-baseline into a path that cannot be written (here: a
     file where a folder should be) are the user's mistake: exit 2 with the path, never an
-    internal error, and the existing baseline stays as it was."""
+    internal error."""
     write(tmp_path / "Dockerfile", "FROM alpine:3.20\nUSER app\n")
     write(tmp_path / "blocker", "not a folder\n")
     written = dlint("check", ".", "--write-baseline", "blocker/baseline.json", cwd=tmp_path)
