@@ -189,7 +189,7 @@ class _StageEnv:
 
 
 class _Builder:
-    __slots__ = ("build_args", "doc", "meta", "meta_by_name", "stage_envs", "stage_names")
+    __slots__ = ("build_args", "doc", "meta", "meta_by_name", "stage_count", "stage_envs", "stage_names")
 
     def __init__(self, doc: Document, build_args: dict[str, str]) -> None:
         self.doc = doc
@@ -198,6 +198,7 @@ class _Builder:
         self.meta_by_name: dict[str, MetaArg] = {}
         self.stage_envs: list[_StageEnv] = []
         self.stage_names: dict[str, int] = {}
+        self.stage_count = 0
 
     def _platform_nonempty(self) -> frozenset[str]:
         """Platform ARGs the file has not redeclared: BuildKit always sets them, so their
@@ -246,6 +247,7 @@ class _Builder:
             if name is not None:
                 self.stage_names.setdefault(name.value.lower(), count)
             count += 1
+        self.stage_count = count
 
     # -- syntax directive -----------------------------------------------------------------------
 
@@ -431,6 +433,10 @@ class _Builder:
             return
         result = expand(flag.value, _OpenEnv(env.variables), self.doc.escape)
         if result.resolved is not None and self._is_stage(result.resolved):
+            if _STAGE_INDEX_RE.fullmatch(result.resolved) and not 0 <= int(result.resolved) < self.stage_count:
+                # BuildKit's findStateByIndex: an index names one of the file's stages or fails
+                self._error(SyntaxError_(f"invalid stage index {int(result.resolved)}", _flag_value_span(flag),
+                                         "invalid-stage-index"))
             return
         span = _flag_value_span(flag)
         image = _image(

@@ -294,3 +294,16 @@ def test_scratch_in_copy_from_and_mount_from_is_not_an_image() -> None:
         "FROM alpine:3.20\nCOPY --from=scratch /a /b\nRUN --mount=type=bind,from=scratch,target=/x true\n"
     )
     assert [(i.source, i.written) for i in doc.images] == [("from", "alpine:3.20")]
+
+
+def test_copy_from_stage_index_out_of_range_is_an_error() -> None:
+    # BuildKit reads a numeric --from with strconv.Atoi and fails the build with "invalid
+    # stage index N" unless it names one of the file's stages (later ones included).
+    doc = load_document("FROM alpine\nCOPY --from=1 /a /b\nCOPY --from=-1 /a /b\nCOPY --from=2 /a /b\nFROM alpine\n")
+    errors = [e for e in doc.errors if e.code == "invalid-stage-index"]
+    assert [(e.message, _text(doc, e.span)) for e in errors] == [
+        ("invalid stage index -1", "-1"),
+        ("invalid stage index 2", "2"),
+    ]
+    assert all(e.fatal for e in errors)
+    assert [i.source for i in doc.images] == ["from", "from"]
