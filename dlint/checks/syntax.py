@@ -22,7 +22,9 @@ def syntax(doc: Document, options: dict[str, Any]) -> Iterator[Violation]:
     Reports what BuildKit would refuse to build: unknown instructions, a `FROM` with the
     wrong number of arguments, an unterminated heredoc, an invalid or duplicated parser
     directive, an exec-form JSON array holding a non-string, unknown flags, invalid or
-    duplicated stage names, a `COPY --from` stage index that names no stage, and files that are not valid UTF-8.
+    duplicated stage names, a `COPY --from` stage index that names no stage, a variable in
+    `COPY --from` or `RUN --mount=...,from=` (BuildKit does not expand those), and files
+    that are not valid UTF-8.
 
     ## Why is this bad?
     The build fails (or, for some shapes, BuildKit reads the file differently from what

@@ -15,10 +15,10 @@ Decisions, all following BuildKit where BuildKit is decidable from the file alon
   a non-fatal ``undefined-arg-in-from`` entry in ``Document.errors`` mirrors that warning.
 * ``--build-arg`` values (``build_args``) replace the defaults of declared ARGs, both meta
   ARGs and ARGs inside stages.
-* ``COPY --from`` and ``RUN --mount=...,from=`` expand with the stage's environment at that
-  point: ENV set in the stage (and inherited from a base *stage*), ARGs declared in the
-  stage (a bare ``ARG X`` takes the meta ARG's value).  A name the file does not define is
-  *unresolved* there, not empty: the base image's own ENV may define it.
+* ``COPY --from`` and ``RUN --mount=...,from=`` take no variables: current BuildKit fails
+  the build when expansion would change the value ("variable expansion is not supported
+  for --from"), so such a value is a ``syntax`` error (code ``from-expansion``), never an
+  image.  (The stage environment is still tracked, for the rules that read ENV and ARG.)
 * A stage name used by ``COPY --from``/``from=`` may be any stage of the file; FROM may only
   name an earlier stage.  A number in ``--from``/``from=`` is a stage index, and ``scratch``
   there is the empty image, as in FROM (BuildKit pulls nothing for it).
@@ -432,6 +432,13 @@ class _Builder:
         if flag is None or flag.value is None:
             return
         result = expand(flag.value, _OpenEnv(env.variables), self.doc.escape)
+        if result.unresolved or result.error is not None or result.value != flag.value:
+            # BuildKit (dockerfile 1.18+) refuses a --from that expansion would change
+            # rather than guess whether it names a stage or an image
+            self._error(SyntaxError_(
+                "variable expansion is not supported for --from; define a stage with FROM "
+                "(using a global ARG) and copy from that stage", _flag_value_span(flag), "from-expansion"))
+            return
         if result.resolved is not None and self._is_stage(result.resolved):
             if _STAGE_INDEX_RE.fullmatch(result.resolved) and not 0 <= int(result.resolved) < self.stage_count:
                 # BuildKit's findStateByIndex: an index names one of the file's stages or fails
@@ -459,6 +466,11 @@ class _Builder:
                 continue
             written, span = located
             result = expand(written, _OpenEnv(env.variables), self.doc.escape)
+            if result.unresolved or result.error is not None or result.value != written:
+                self._error(SyntaxError_(
+                    "'from' in --mount does not support variable expansion; define a stage and mount from it",
+                    span, "from-expansion"))
+                continue
             if result.resolved is not None and self._is_stage(result.resolved):
                 continue
             image = _image(

@@ -99,10 +99,9 @@ def test_allowed_registries_judges_a_literal_name_whose_tag_is_unresolved(lint: 
         "FROM acme/app:${VARIANT}\n"
         "FROM ${REGISTRY}/app:1\n"
         "FROM stage_${VARIANT}\n"
-        "COPY --from=ghcr.io/acme/x:${VARIANT} /a /a\n"
+        "COPY --from=ghcr.io/acme/x:${VARIANT} /a /a\n"  # not an image: BuildKit refuses it (syntax)
     )
     found = lint("allowed-registries", text, options)
-    assert [v.span.start_line for v in found] == [2, 3, 4, 9]
+    assert [v.span.start_line for v in found] == [2, 3, 4]
     assert found[0].image == "mcr.microsoft.com/devcontainers/base"
     assert found[2].image == "localhost:5000/tools/x"
-    assert found[3].image == "ghcr.io/acme/x"

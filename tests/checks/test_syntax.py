@@ -20,3 +20,9 @@ def test_empty_continuation_is_its_own_warning(lint: Lint) -> None:
     (violation,) = lint("empty-continuation", text)
     assert violation.span.start_line == 3
     assert lint("empty-continuation", "FROM debian:12\nRUN echo a && \\\n    echo b\n") == []
+
+
+def test_variables_in_copy_from_are_a_syntax_error_as_in_buildkit(lint: Lint) -> None:
+    (violation,) = lint("syntax", "ARG V=1\nFROM alpine\nCOPY --from=ghcr.io/acme/x:${V} /a /a\n")
+    assert violation.span.start_line == 3 and violation.span.start_column == 13
+    assert "variable expansion is not supported for --from" in violation.message

@@ -129,7 +129,7 @@ def test_undeclared_arg_in_from_is_unresolved() -> None:
     assert len(warnings) == 3 and not warnings[0].fatal
 
 
-def test_copy_from_uses_stage_env() -> None:
+def test_variables_in_from_flags_are_errors_as_in_buildkit() -> None:
     raw = (
         "ARG SRC=builder\n"
         "FROM alpine AS builder\n"
@@ -141,21 +141,15 @@ def test_copy_from_uses_stage_env() -> None:
         "COPY --from=$FROM_BASE_IMAGE /c /c\n"
         "ARG OTHER=busybox\n"
         "RUN --mount=from=$OTHER,target=/x true\n"
+        "COPY --from=nginx:1.27 /d /d\n"
     )
     doc = load_document(raw)
-    copies = _images(doc, "copy-from")
-    assert [c.written for c in copies] == ["${IMG}", "$FROM_BASE_IMAGE"]  # $SRC names a stage
-    assert copies[0].resolved == "nginx:1" and copies[0].overridable == []
-    assert copies[1].resolved is None and copies[1].unresolved == ["FROM_BASE_IMAGE"]
-    mount = _images(doc, "mount-from")[0]
-    assert mount.resolved == "busybox" and mount.overridable == ["OTHER"]
-    assert _text(doc, mount.span) == "$OTHER"
-    assert _text(doc, copies[0].span) == "${IMG}"
-
-
-def test_env_inherits_from_base_stage() -> None:
-    doc = load_document("FROM alpine AS a\nENV IMG=redis\nFROM a\nCOPY --from=$IMG /x /x\n")
-    assert _images(doc, "copy-from")[0].resolved == "redis"
+    assert [i.written for i in doc.images if i.source != "from"] == ["nginx:1.27"]
+    errors = [e for e in doc.errors if e.code == "from-expansion"]
+    assert [(e.span.start_line, _text(doc, e.span)) for e in errors] == [
+        (5, "$SRC"), (7, "${IMG}"), (8, "$FROM_BASE_IMAGE"), (10, "$OTHER")
+    ]
+    assert all(e.fatal for e in errors)
 
 
 def test_stage_index_and_numeric_mount_from() -> None:
