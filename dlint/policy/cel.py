@@ -364,9 +364,13 @@ def compile_errors(rule: Rule) -> list[CelProblem]:
             if problem is not None:
                 problems.append(problem)
     for expression, offset in message_expressions(spec.message or ""):
-        if not expression:
-            continue
-        problem = check_expression(expression, spec.on, "message")
+        # an empty ``{{ }}`` used to pass here and then print CEL's parse error into every
+        # finding's message; like any other bad placeholder, it is an error at load time
+        problem = (
+            check_expression(expression, spec.on, "message")
+            if expression
+            else CelProblem("message", 1, 1, "empty placeholder: write an expression between the braces")
+        )
         if problem is not None:
             before = (spec.message or "")[:offset]
             line = before.count("\n") + problem.line

@@ -75,6 +75,20 @@ def test_unknown_function_and_message_placeholder(tmp_path: Path) -> None:
     assert error.key == "rules.acme/x.message" and "CEL message" in error.message
 
 
+
+def test_empty_message_placeholder_is_a_compile_error(tmp_path: Path) -> None:
+    """``{{ }}`` was skipped at load time and then evaluated for every finding, so the
+    message carried CEL's parse error; now it fails loading at its line and column."""
+    error = compile_error(tmp_path, """\
+  acme/x:
+    title: X
+    on: file
+    require: "false"
+    message: "a {{ file.path }} b {{ }} c"
+""")
+    assert error.key == "rules.acme/x.message" and error.line == 7
+    assert "1:23" in error.message and "empty placeholder" in error.message
+
 def test_comprehension_variables_are_not_unknown(tmp_path: Path) -> None:
     policy = policy_with(tmp_path, """\
   acme/x:
