@@ -55,16 +55,22 @@ class CheckResult:
     baseline_fixed: list[str] = field(default_factory=list)
     bom_paths: frozenset[str] = frozenset()
     errors: list[str] = field(default_factory=list)  # what could not be checked at all (--stale)
+    # the fail-on of each Dockerfile's own effective policy (without --fail-on): a nested
+    # policy's stricter threshold must not fail the run over files outside its folder
+    file_fail_on: dict[str, Severity | None] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
         if self.errors:
             return 2  # a gate that could not look must not pass
-        if self.fail_on is None:
-            return 0
-        threshold = self.fail_on
-        failing = any(not f.suppressed and f.severity >= threshold for f in self.findings)
-        return 1 if failing else 0
+        for finding in self.findings:
+            if finding.suppressed:
+                continue
+            path = finding.location.path
+            threshold = self.file_fail_on.get(path, self.fail_on)
+            if threshold is not None and finding.severity >= threshold:
+                return 1
+        return 0
 
 
 _FAIL_ON = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
@@ -166,9 +172,12 @@ def _run_check(options: CheckOptions) -> CheckResult:
     bom_paths: set[str] = set()
     rules: dict[str, Rule] = {}
     policies: list[Policy] = []
+    file_fail_on: dict[str, Severity | None] = {}
     for target, display, content in inputs:
         anchor = target.path if target is not None else options.root / display
         policy = _apply_selection(resolver.for_file(anchor), options.select, options.ignore, notes)
+        if options.fail_on is None:
+            file_fail_on[display] = policy.fail_on
         if all(policy is not seen for seen in policies):
             policies.append(policy)
         if isinstance(content, ReadProblem):
@@ -202,6 +211,7 @@ def _run_check(options: CheckOptions) -> CheckResult:
         notes=notes,
         bom_paths=frozenset(bom_paths),
         errors=errors,
+        file_fail_on=file_fail_on,
     )
     _apply_baseline(options, result)
     return result

@@ -262,6 +262,22 @@ def test_files_outside_the_current_folder_get_their_own_repositorys_policy(tmp_p
     }
 
 
+def test_fail_on_is_each_dockerfiles_own_policys(tmp_path: Path) -> None:
+    """``fail-on`` is a setting of the effective policy, which is per Dockerfile.  The run
+    used the strictest fail-on of every policy met, so a nested ``fail-on: info`` in svc/
+    made warnings in the top Dockerfile (whose policy says ``fail-on: error``) fail CI."""
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / ".dlint.yaml", "fail-on: error\n")
+    write(tmp_path / "Dockerfile", "FROM alpine:3.20\n")  # warnings only
+    write(tmp_path / "svc" / ".dlint.yaml", "fail-on: info\n")
+    write(tmp_path / "svc" / "Dockerfile", "FROM alpine:3.20@" + DIGEST + "\nUSER app\n")  # clean
+    assert dlint("check", "Dockerfile", cwd=tmp_path).returncode == 0
+    assert dlint("check", cwd=tmp_path).returncode == 0
+    write(tmp_path / "svc" / "Dockerfile", "FROM alpine:3.20@" + DIGEST + "\n")  # a warning under fail-on: info
+    assert dlint("check", cwd=tmp_path).returncode == 1
+    assert dlint("check", "--fail-on", "error", cwd=tmp_path).returncode == 0
+
+
 def test_broken_policy_is_an_error_even_without_dockerfiles(tmp_path: Path) -> None:
     write(tmp_path / ".dlint.yaml", "rules:\n  acme/x:\n    title: X\n    on: image\n    require: 'image.tag =='\n")
     result = dlint("check", cwd=tmp_path)
