@@ -553,6 +553,9 @@ class _Merger:
             raise layer.error(
                 key, "a waiver needs paths or images (to switch a rule off everywhere, set it to off instead)"
             )
+        if not str(entry["reason"]).strip():
+            # a blank reason passed the schema but made the waiver silently never apply
+            raise layer.error((*key, "reason"), "a waiver needs a reason (it is blank)")
         expires = None
         if "expires" in entry:
             expires = dt.date.fromisoformat(str(entry["expires"])[:10])

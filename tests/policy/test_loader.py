@@ -142,6 +142,18 @@ def test_waiver_with_an_uncompilable_glob_names_its_line(tmp_path: Path, field: 
     assert (error.path, error.line, error.key) == (".dlint.yaml", 3, f"waivers[0].{field}[1]")
     assert "[z-a]" in error.message and "range" in error.message
 
+
+def test_waiver_with_a_blank_reason_is_an_error(tmp_path: Path) -> None:
+    """``reason: "  "`` passed the schema, and then the waiver silently never applied
+    (waivers without a reason do not count); it is an error naming the reason's line."""
+    error = error_of(write(tmp_path / ".dlint.yaml", """
+        waivers:
+          - rules: [image-digest]
+            paths: ["legacy/**"]
+            reason: "   "
+    """))
+    assert (error.line, error.key) == (4, "waivers[0].reason") and "reason" in error.message
+
 def test_extends_relative_file_and_order(tmp_path: Path) -> None:
     write(tmp_path / "org" / "base.yaml", """
         extends: [recommended]
