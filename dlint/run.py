@@ -85,9 +85,12 @@ def parse_fail_on(value: str) -> Severity | None:
     return _FAIL_ON[key]
 
 
-def _apply_selection(policy: Policy, select: list[str], ignore: list[str], notes: list[str]) -> Policy:
+def _apply_selection(policy: Policy, select: list[str], ignore: list[str], notes: list[str],
+                     deselected: set[str] | None = None) -> Policy:
     """Command-line --select/--ignore on top of the policy.  Locked rules stay on: the
-    organization locked them precisely so that one invocation cannot switch them off."""
+    organization locked them precisely so that one invocation cannot switch them off.
+    The rules the policy enables but this selection switches off are added to
+    ``deselected`` (the baseline keeps their entries)."""
     if not select and not ignore:
         return policy
     from dlint.policy import known_rule_ids
@@ -116,6 +119,8 @@ def _apply_selection(policy: Policy, select: list[str], ignore: list[str], notes
             if note not in notes:
                 notes.append(note)
             enabled = True
+        if rule.enabled and not enabled and deselected is not None:
+            deselected.add(rule_id)
         rules[rule_id] = replace(rule, enabled=enabled) if enabled != rule.enabled else rule
     return replace(policy, rules=rules)
 
@@ -173,9 +178,10 @@ def _run_check(options: CheckOptions) -> CheckResult:
     rules: dict[str, Rule] = {}
     policies: list[Policy] = []
     file_fail_on: dict[str, Severity | None] = {}
+    deselected: set[str] = set()
     for target, display, content in inputs:
         anchor = target.path if target is not None else options.root / display
-        policy = _apply_selection(resolver.for_file(anchor), options.select, options.ignore, notes)
+        policy = _apply_selection(resolver.for_file(anchor), options.select, options.ignore, notes, deselected)
         if options.fail_on is None:
             file_fail_on[display] = policy.fail_on
         if all(policy is not seen for seen in policies):
@@ -213,7 +219,7 @@ def _run_check(options: CheckOptions) -> CheckResult:
         errors=errors,
         file_fail_on=file_fail_on,
     )
-    _apply_baseline(options, result)
+    _apply_baseline(options, result, deselected)
     return result
 
 
@@ -293,7 +299,7 @@ def _stale_violations(
     return found
 
 
-def _apply_baseline(options: CheckOptions, result: CheckResult) -> None:
+def _apply_baseline(options: CheckOptions, result: CheckResult, deselected: set[str]) -> None:
     if options.write_baseline is not None:
         from dlint.suppress import BaselineError, write_baseline
 
@@ -311,7 +317,7 @@ def _apply_baseline(options: CheckOptions, result: CheckResult) -> None:
         baseline = load_baseline(options.baseline)
     except BaselineError as error:
         raise UsageError(str(error)) from error
-    outcome = apply_baseline(result.findings, baseline, scanned=result.scanned)
+    outcome = apply_baseline(result.findings, baseline, scanned=result.scanned, skipped_rules=deselected)
     result.findings = sorted(outcome.findings, key=Finding.sort_key)
     result.baseline_hidden = outcome.hidden
     result.baseline_fixed = [entry.describe() for entry in outcome.stale]

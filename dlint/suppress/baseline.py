@@ -181,12 +181,15 @@ def load_baseline(path: Path) -> Baseline:
 
 
 def apply_baseline(findings: list[Finding], baseline: Baseline, *,
-                   scanned: Collection[str] | None = None) -> BaselineResult:
+                   scanned: Collection[str] | None = None,
+                   skipped_rules: Collection[str] = ()) -> BaselineResult:
     """Hide the active findings the baseline accepts and list the entries now unmatched.
 
     ``scanned`` (repository-relative paths of the files this run looked at) keeps entries
     for files outside a partial scan from being called fixed; without it every entry is
-    expected to be matched by this run.
+    expected to be matched by this run.  Likewise ``skipped_rules`` (rules the policy
+    enables but ``--select``/``--ignore`` left out of this run): their entries could not
+    match, so they are not fixed, and ``--prune-baseline`` must not drop them.
     """
     accepted = set(baseline.entries)
     matched: set[BaselineEntry] = set()
@@ -198,8 +201,9 @@ def apply_baseline(findings: list[Finding], baseline: Baseline, *,
             hide[id(finding)] = replace(finding, suppression=Suppression("baseline", None, source))
     out = [hide.get(id(f), f) for f in findings]
     looked_at = None if scanned is None else {normalize_path(p) for p in scanned}
+    skipped = set(skipped_rules)
     stale = [e for e in baseline.entries
-             if e not in matched and (looked_at is None or e.path in looked_at)]
+             if e not in matched and e.rule not in skipped and (looked_at is None or e.path in looked_at)]
     return BaselineResult(out, len(matched), stale)
 
 

@@ -197,3 +197,18 @@ def test_unwritable_baseline_path_exits_2_naming_it(tmp_path: Path) -> None:
     assert written.returncode == 2, written.stderr
     assert "internal error" not in written.stderr
     assert "blocker/baseline.json" in written.stderr and "cannot write baseline" in written.stderr
+
+
+def test_select_and_ignore_keep_the_baseline_entries_of_rules_that_did_not_run(tmp_path: Path) -> None:
+    """A run with --select/--ignore evaluates only some rules, so the entries of the others
+    cannot match.  They were listed as fixed, and --prune-baseline deleted them: the next
+    full run then failed on findings the baseline had accepted."""
+    write(tmp_path / "Dockerfile", "FROM alpine:3.20\n")  # image-digest and root-user
+    baseline = tmp_path / "baseline.json"
+    assert dlint("check", "--write-baseline", str(baseline), cwd=tmp_path).returncode == 0
+    for flags in (["--select", "image-digest"], ["--ignore", "root-user"]):
+        partial = dlint("check", "--baseline", str(baseline), "--prune-baseline", *flags, cwd=tmp_path)
+        assert partial.returncode == 0 and "no longer matches" not in partial.stdout, partial.stdout
+        assert "pruned" not in partial.stderr
+    assert {e["rule"] for e in json.loads(baseline.read_text())["entries"]} == {"image-digest", "root-user"}
+    assert dlint("check", "--baseline", str(baseline), cwd=tmp_path).returncode == 0
