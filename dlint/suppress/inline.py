@@ -335,6 +335,9 @@ def apply_inline(doc: Document, findings: list[Finding], policy: Policy,
     for n, (sup, ref) in enumerate(active):
         if n in used or sup.syntax != "dlint":
             continue
+        rule = policy.rules.get(ref.rule) if ref.rule is not None else None
+        if rule is not None and not rule.enabled:
+            continue  # a rule that did not run (off, --ignore) cannot tell whether it is needed
         if sup.scope == "file" or sup.target is not None:
             where = "in this file" if sup.target is None else f"on the instruction at line {sup.target[0]}"
             message = f"unused suppression: no {ref.rule} finding {where}; remove {_described(ref)}"

@@ -212,3 +212,13 @@ def test_select_and_ignore_keep_the_baseline_entries_of_rules_that_did_not_run(t
         assert "pruned" not in partial.stderr
     assert {e["rule"] for e in json.loads(baseline.read_text())["entries"]} == {"image-digest", "root-user"}
     assert dlint("check", "--baseline", str(baseline), cwd=tmp_path).returncode == 0
+
+
+def test_ignore_flag_does_not_make_suppressions_of_that_rule_unused(tmp_path: Path) -> None:
+    """``--ignore image-tag`` skips the rule, so nothing can tell whether a comment
+    suppressing it is needed; it was reported as unused ("remove `image-tag`")."""
+    write(tmp_path / "Dockerfile", "# dlint ignore=image-tag -- vendor pins latest\nFROM alpine:latest\nUSER app\n")
+    result = dlint("check", "--ignore", "image-tag", "--ignore", "image-digest", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0 and findings_json(result) == [], result.stdout
+    full = dlint("check", "--ignore", "image-digest", "--format", "json", cwd=tmp_path)
+    assert full.returncode == 0 and findings_json(full) == [], full.stdout
