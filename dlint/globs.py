@@ -51,10 +51,34 @@ def _class_end(pattern: str, start: int) -> int:
 
 @lru_cache(maxsize=2048)
 def compile_glob(pattern: str) -> Any:
-    """``pattern`` compiled once, as an RE2 program (dot matches newlines too)."""
+    """``pattern`` compiled once, as an RE2 program (dot matches newlines too).
+
+    Raises ``ValueError`` for a pattern RE2 cannot compile (``[z-a]``); policy loading
+    calls :func:`glob_problem` first so users see that as a policy error."""
     import re2
 
-    return re2.compile("(?s)" + glob_regex(pattern))
+    return re2.compile("(?s)" + glob_regex(pattern), quiet_re2_options())
+
+
+def quiet_re2_options() -> Any:
+    """RE2 options that report a bad pattern as an exception only, not also on stderr."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    return options
+
+
+def glob_problem(pattern: str) -> str | None:
+    """Why ``pattern`` is not a usable glob, or None."""
+    import re2
+
+    try:
+        compile_glob(pattern)
+    except re2.error as error:
+        reason = error.args[0] if error.args else error
+        return f"{pattern!r} is not a valid glob: {reason.decode() if isinstance(reason, bytes) else reason}"
+    return None
 
 
 def glob_match(pattern: str, text: str) -> bool:

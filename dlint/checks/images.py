@@ -135,7 +135,7 @@ ALLOWED_REGISTRIES_SCHEMA: dict[str, Any] = {
     "properties": {
         "allow": {
             "type": "array",
-            "items": {"type": "string", "minLength": 1},
+            "items": {"type": "string", "minLength": 1, "format": "glob"},
             "description": "Glob patterns over normalized registry/repository names: * within one "
             "path component, ** across components.",
         },

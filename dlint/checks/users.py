@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterator
 from typing import Any
 
 from dlint.checks import Violation, check
 from dlint.dockerfile.model import Document, Instruction, Stage
+from dlint.globs import glob_match
 
 ROOT_USER_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -15,7 +15,7 @@ ROOT_USER_SCHEMA: dict[str, Any] = {
     "properties": {
         "nonroot-base-images": {
             "type": "array",
-            "items": {"type": "string", "minLength": 1},
+            "items": {"type": "string", "minLength": 1, "format": "glob"},
             "description": "Globs over 'registry/repository:tag' of base images known to run as a "
             "non-root user, so a final stage built on them needs no USER of its own.",
         }
@@ -83,7 +83,7 @@ def root_user(doc: Document, options: dict[str, Any]) -> Iterator[Violation]:
         image = deciding.image
         if image is not None and image.name is not None:
             ref = f"{image.name}:{image.tag or 'latest'}"
-            if any(fnmatch.fnmatchcase(ref, pattern) for pattern in options.get("nonroot-base-images") or []):
+            if any(glob_match(pattern, ref) for pattern in options.get("nonroot-base-images") or []):
                 return
         from_instruction = doc.instructions[stage.from_instruction]
         yield Violation(

@@ -7,7 +7,7 @@ schemas use a plain subset of JSON Schema (draft 2020-12 spelling), which this m
 implements: ``type``, ``enum``, ``const``, ``properties``, ``required``,
 ``additionalProperties``, ``patternProperties``, ``propertyNames``, ``items``,
 ``minItems``/``maxItems``, ``uniqueItems``, ``minimum``/``maximum`` (and exclusive),
-``minLength``/``maxLength``, ``pattern``, ``format: date``, ``anyOf``/``oneOf``, local
+``minLength``/``maxLength``, ``pattern``, ``format: date``/``glob``, ``anyOf``/``oneOf``, local
 ``$ref`` (``#/$defs/...``).  Unknown keywords are ignored, as JSON Schema says.
 Patterns run through RE2 (linear time) because schemas from rule packs are untrusted.
 """
@@ -151,6 +151,12 @@ def _string(value: str, schema: dict[str, Any], path: Path_) -> Iterator[SchemaE
         yield path, f"longer than {schema['maxLength']} characters"
     if "pattern" in schema and not _search(schema["pattern"], value):
         yield path, f"{describe(value)} does not match {schema['pattern']}"
+    if schema.get("format") == "glob":
+        from dlint.globs import glob_problem
+
+        problem = glob_problem(value)
+        if problem is not None:
+            yield path, problem
     if schema.get("format") == "date":
         try:
             dt.date.fromisoformat(value[:10] if len(value) > 10 and value[10] == "T" else value)

@@ -198,7 +198,7 @@ def image_matches(image: Any, patterns: Any) -> bool:
 def _re2(pattern: str) -> Any:
     import re2
 
-    return re2.compile(pattern)
+    return re2.compile(pattern, globs.quiet_re2_options())
 
 
 def regex_find(text: Any, pattern: Any) -> str:

@@ -241,3 +241,13 @@ def test_option_errors_name_the_line_of_the_bad_item(tmp_path: Path) -> None:
                 - 42
     """))
     assert (error.line, error.key) == (6, "rules.allowed-registries.options.allow[1]")
+
+
+def test_an_invalid_glob_in_rule_options_is_a_load_error(tmp_path: Path) -> None:
+    error = error_of(write(tmp_path / ".dlint.yaml", """
+        rules:
+          allowed-registries:
+            options:
+              allow: ["docker.io/[z-a]"]
+    """))
+    assert error.key == "rules.allowed-registries.options.allow[0]" and "not a valid glob" in error.message
