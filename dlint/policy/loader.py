@@ -328,9 +328,26 @@ class _Merger:
                 policy.settings_origin[f"locked.{target}"] = self.lock_origin[target]
         for index, entry in enumerate(data.get("waivers") or []):
             try:
-                policy.waivers.append(self._waiver(layer, index, entry))
+                waiver = self._waiver(layer, index, entry)
             except PolicyError as exc:
                 self.errors.append(exc)
+                continue
+            waiver.rules = self._unlocked(layer, index, waiver.rules)
+            if waiver.rules:
+                policy.waivers.append(waiver)
+
+    def _unlocked(self, layer: Layer, index: int, rules: list[str]) -> list[str]:
+        """The waiver's rules minus those an earlier layer locked: a waiver below the lock
+        would switch the rule off for its paths, which is what locking forbids.  (Waivers
+        written in the locking layer itself are the organization's own exceptions.)"""
+        kept = []
+        for position, rule_id in enumerate(rules):
+            lock = self.lock_origin.get(rule_id)
+            if rule_id in self.policy.locked and lock is not None and lock.path != layer.display:
+                self._problem(layer, ("waivers", index, "rules", position), rule_id, "waiving it")
+                continue
+            kept.append(rule_id)
+        return kept
 
     def _problem(self, layer: Layer, key: Key, rule_id: str, what: str) -> None:
         pos = layer.doc.pos(key)

@@ -222,3 +222,19 @@ def test_ignore_flag_does_not_make_suppressions_of_that_rule_unused(tmp_path: Pa
     assert result.returncode == 0 and findings_json(result) == [], result.stdout
     full = dlint("check", "--ignore", "image-digest", "--format", "json", cwd=tmp_path)
     assert full.returncode == 0 and findings_json(full) == [], full.stdout
+
+
+def test_a_lower_policy_cannot_waive_a_locked_rule(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / ".dlint.yaml", "locked: [image-digest]\nwaivers:\n  - rules: [image-digest]\n"
+          "    paths: ['vendor/**']\n    reason: the organization's own exception\n")
+    write(tmp_path / "svc" / ".dlint.yaml", "waivers:\n  - rules: [image-digest, image-tag]\n"
+          "    paths: ['**']\n    reason: we would rather not\n")
+    write(tmp_path / "svc" / "Dockerfile", "FROM alpine\nUSER app\n")
+    write(tmp_path / "vendor" / "Dockerfile", "FROM alpine:3.20\nUSER app\n")
+    result = dlint("check", "--format", "json", cwd=tmp_path)
+    findings = {(f["path"], f["rule"]) for f in json.loads(result.stdout)["findings"]}
+    assert ("svc/Dockerfile", "image-digest") in findings  # not waived below the lock
+    assert ("svc/Dockerfile", "image-tag") not in findings  # an unlocked rule may be waived
+    assert ("svc/.dlint.yaml", "locked-rule") in findings
+    assert ("vendor/Dockerfile", "image-digest") not in findings  # the locking layer's waiver holds
