@@ -128,7 +128,7 @@ def check(
         OutputFormat, typer.Option("--format", "-f", help="Output format on stdout (or --output).")
     ] = OutputFormat.text,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the --format output to this file.")
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the --format output to this file.")
     ] = None,
     report: Annotated[
         list[str] | None,
@@ -138,14 +138,19 @@ def check(
     ] = None,
     config: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="Use this policy file instead of discovering .dlint.yaml files."),
+        typer.Option(
+            "--config", "-c", metavar="FILE", help="Use this policy file instead of discovering .dlint.yaml files."
+        ),
     ] = None,
     select: Annotated[
         list[str] | None,
-        typer.Option("--select", help="Run only these rules (repeatable; ids or aliases). Locked rules stay on."),
+        typer.Option(
+            "--select", metavar="RULE", help="Run only these rules (repeatable; ids or aliases). Locked rules stay on."
+        ),
     ] = None,
     ignore: Annotated[
-        list[str] | None, typer.Option("--ignore", help="Do not run these rules (repeatable). Locked rules stay on.")
+        list[str] | None,
+        typer.Option("--ignore", metavar="RULE", help="Do not run these rules (repeatable). Locked rules stay on."),
     ] = None,
     fail_on: Annotated[
         FailOn | None,
@@ -168,7 +173,7 @@ def check(
         ),
     ] = None,
     stdin_filename: Annotated[
-        str, typer.Option("--stdin-filename", help="Path to report for input read from stdin.")
+        str, typer.Option("--stdin-filename", metavar="PATH", help="Path to report for input read from stdin.")
     ] = "Dockerfile",
     stale: Annotated[
         bool,
@@ -199,7 +204,9 @@ def check(
     sarif_category: Annotated[
         str | None,
         typer.Option(
-            "--sarif-category", help="SARIF automationDetails.id, to tell apart several uploads for one commit."
+            "--sarif-category",
+            metavar="NAME",
+            help="SARIF automationDetails.id, to tell apart several uploads for one commit.",
         ),
     ] = None,
     sarif_include_suppressed: Annotated[
@@ -209,11 +216,14 @@ def check(
         ),
     ] = False,
     baseline: Annotated[
-        Path | None, typer.Option("--baseline", help="Report only findings that are not in this baseline file.")
+        Path | None,
+        typer.Option("--baseline", metavar="FILE", help="Report only findings that are not in this baseline file."),
     ] = None,
     write_baseline: Annotated[
         Path | None,
-        typer.Option("--write-baseline", help="Record the current findings in this baseline file and exit 0."),
+        typer.Option(
+            "--write-baseline", metavar="FILE", help="Record the current findings in this baseline file and exit 0."
+        ),
     ] = None,
     prune_baseline: Annotated[
         bool, typer.Option("--prune-baseline", help="With --baseline: drop entries that no longer match anything.")
@@ -234,6 +244,10 @@ def check(
     from dlint.report import ReportInput, render
     from dlint.run import CheckOptions, UsageError, run_check
 
+    if prune_baseline and baseline is None:
+        _fail("--prune-baseline needs --baseline FILE")
+    if write_baseline is not None and (select or ignore):
+        _fail("--write-baseline records every rule's findings; run it without --select/--ignore")
     given = paths or []
     stdin_bytes = None
     if any(str(p) == "-" for p in given):
@@ -344,7 +358,9 @@ def inspect(
 @app.command()
 def rules(
     rule_id: Annotated[str | None, typer.Argument(metavar="RULE", help="Show this rule's documentation.")] = None,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="Policy file to read rules from.")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", metavar="FILE", help="Policy file to read rules from.")
+    ] = None,
 ) -> None:
     """List the rules of the effective policy here (the current folder's .dlint.yaml chain),
     or print one rule's documentation."""
@@ -382,7 +398,7 @@ def policy_validate(
 def policy_show(
     path: Annotated[Path, typer.Argument(help="A Dockerfile or folder to show the effective policy for.")] = Path("."),
     config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="Use this policy file instead of discovery.")
+        Path | None, typer.Option("--config", "-c", metavar="FILE", help="Use this policy file instead of discovery.")
     ] = None,
 ) -> None:
     """Print the effective policy for PATH and where every setting came from."""
@@ -424,7 +440,7 @@ def pin(
     ] = None,
     offline: Annotated[bool, typer.Option("--offline", help="No network at all: resolve only from --cache.")] = False,
     cache: Annotated[
-        Path | None, typer.Option("--cache", help="JSON file of resolved digests, read and updated.")
+        Path | None, typer.Option("--cache", metavar="FILE", help="JSON file of resolved digests, read and updated.")
     ] = None,
     insecure_registry: Annotated[
         list[str] | None,

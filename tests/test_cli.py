@@ -293,3 +293,11 @@ def test_policy_findings_show_the_policy_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "svc/.dlint.yaml:2:3: error[locked-rule]" in result.stdout
     assert "2 |   image-digest: off" in result.stdout
+
+
+def test_baseline_flag_combinations_that_cannot_work_are_usage_errors(tmp_path: Path) -> None:
+    write(tmp_path / "Dockerfile", "FROM alpine\n")
+    pruned = dlint("check", "--prune-baseline", cwd=tmp_path)
+    assert pruned.returncode == 2 and "--prune-baseline needs --baseline" in pruned.stderr
+    partial = dlint("check", "--write-baseline", "b.json", "--select", "image-tag", cwd=tmp_path)
+    assert partial.returncode == 2 and not (tmp_path / "b.json").exists()
