@@ -38,7 +38,7 @@ from typing import Any
 from dlint import globs
 from dlint.checks import Violation
 from dlint.dockerfile.model import Document, Span, leading_span
-from dlint.policy.model import Rule
+from dlint.policy.model import CelRule, Rule
 
 MAX_EXPRESSION_CHARS = 4096
 MAX_COMPREHENSION_DEPTH = 3
@@ -563,8 +563,7 @@ def evaluate_rules(rules: list[Rule], doc: Document, model: dict[str, Any]) -> I
     for rule in rules:
         spec = rule.cel
         assert spec is not None
-        when = _program(_wrap_params(rule, spec.when)) if spec.when else None
-        by_kind.setdefault(spec.on, []).append(_Compiled(rule, when, _program(_wrap_params(rule, spec.require))))
+        by_kind.setdefault(spec.on, []).append(_compiled(rule))
     # Rules that read ``file`` get a context of their own: adding a variable to a context
     # copies what it holds, so per-object variables next to a whole document are slow.
     plain = cel.Context({}, functions())
@@ -613,6 +612,22 @@ def _violation(rule: Rule, doc: Document, model: dict[str, Any], kind: str, inde
     if kind in ("image", "instruction"):
         variables["stage"] = _stage(model.get("stages") or [], data.get("stage"))
     return Violation(_message(rule, variables), site.span, site.instruction, site.image)
+
+
+_COMPILED: dict[int, tuple[CelRule, _Compiled]] = {}  # by id() of the rule's CelRule
+
+
+def _compiled(rule: Rule) -> _Compiled:
+    """The rule's programs, built once per rule for the whole run, not once per document."""
+    spec = rule.cel
+    assert spec is not None
+    cached = _COMPILED.get(id(spec))
+    if cached is not None and cached[0] is spec and cached[1].rule is rule:
+        return cached[1]
+    when = _program(_wrap_params(rule, spec.when)) if spec.when else None
+    compiled = _Compiled(rule, when, _program(_wrap_params(rule, spec.require)))
+    _COMPILED[id(spec)] = (spec, compiled)
+    return compiled
 
 
 def _stage(stages: list[Any], index: int | None) -> Any:
