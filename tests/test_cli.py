@@ -5,40 +5,19 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from tests.cli_helpers import REPO, run_dlint, write
+
 DIGEST = "sha256:" + "c" * 64
 
 
-def dlint(
-    *args: str, cwd: Path, stdin: bytes | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1", **(env or {})}
-    environment.pop("FORCE_COLOR", None)
-    return subprocess.run(
-        [sys.executable, "-m", "dlint", *args],
-        cwd=cwd,
-        input=stdin.decode() if stdin else None,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-        check=False,
-    )
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
+def dlint(*args: str, cwd: Path, stdin: bytes | None = None, env: dict[str, str] | None = None
+          ) -> subprocess.CompletedProcess[str]:
+    return run_dlint(*args, cwd=cwd, stdin=stdin, env=env)
 
 
 def test_text_output_points_at_the_token_and_exits_1(tmp_path: Path) -> None:

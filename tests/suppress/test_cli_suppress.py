@@ -4,13 +4,12 @@ waiver expiry by ``--today``/``DLINT_TODAY``, and the baseline round trip."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli_helpers import run_dlint, write
+
 DIGEST = "sha256:" + "d" * 64
 
 POLICY = """\
@@ -25,17 +24,7 @@ waivers:
 
 
 def dlint(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1", **(env or {})}
-    environment.pop("FORCE_COLOR", None)
-    if "DLINT_TODAY" not in (env or {}):
-        environment.pop("DLINT_TODAY", None)  # the caller's environment must not move "today"
-    return subprocess.run([sys.executable, "-m", "dlint", *args], cwd=cwd, capture_output=True, text=True,
-                          env=environment, timeout=120, check=False)
-
-
-def write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    return run_dlint(*args, cwd=cwd, env=env)
 
 
 def findings_json(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
