@@ -76,7 +76,8 @@ def json_args_recommended(doc: Document, options: dict[str, Any]) -> Iterator[Vi
             keyword = instruction.keyword
             if keyword == "SHELL":
                 has_shell = True
-            elif keyword in {"CMD", "ENTRYPOINT"} and not instruction.json_form and not has_shell:
+            elif (keyword in {"CMD", "ENTRYPOINT"} and not instruction.json_form and not has_shell
+                  and instruction.args):  # no args: a broken JSON array, already a syntax error
                 yield Violation(
                     f"{instruction.written_keyword} in shell form runs under /bin/sh -c, which does not forward "
                     f"signals such as SIGTERM; use the JSON form {keyword} [\"executable\", \"arg\"]",

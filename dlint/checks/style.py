@@ -24,11 +24,17 @@ def _consistent(word: str) -> bool:
     return word == word.lower() or word == word.upper()
 
 
+_KEYWORDS = frozenset({"ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK",
+                       "LABEL", "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME",
+                       "WORKDIR"})
+
+
 def _staged(doc: Document) -> Iterator[Instruction]:
     """Instructions inside stages: BuildKit's casing checks look only at those, because the
-    ARGs before the first FROM are parsed apart from the stages."""
+    ARGs before the first FROM are parsed apart from the stages.  Unknown instructions are
+    left to the syntax rule, which already reports them."""
     for instruction in doc.instructions:
-        if instruction.stage is not None:
+        if instruction.stage is not None and instruction.keyword in _KEYWORDS:
             yield instruction
 
 

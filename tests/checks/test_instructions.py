@@ -208,3 +208,7 @@ def test_reserved_stage_name_skip_through_check_directive(tmp_path: Path) -> Non
     result = dlint("check", ".", "--format", "json", "--select", "reserved-stage-name", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert [f for f in json.loads(result.stdout)["findings"] if f["suppression"] is None] == []
+
+
+def test_a_broken_json_array_is_left_to_the_syntax_rule(lint: Lint) -> None:
+    assert lint("json-args-recommended", 'FROM alpine\nCMD ["a", 1]\n') == []

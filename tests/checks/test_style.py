@@ -136,3 +136,7 @@ def test_buildkit_check_skip_names_suppress_style_rules(tmp_path: Path) -> None:
         "LegacyKeyValueFormat,ExposeProtoCasing\n"
     )
     assert _rules_found(tmp_path, skip + STYLE_FILE) == set()
+
+
+def test_unknown_instructions_are_left_to_the_syntax_rule(lint: Lint) -> None:
+    assert lint("consistent-instruction-casing", "FROM alpine\nRUN true\nfroom x\n") == []
