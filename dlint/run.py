@@ -279,7 +279,8 @@ def _fail_on(options: CheckOptions, policies: list[Policy]) -> Severity | None:
     if options.fail_on is not None:
         return parse_fail_on(options.fail_on)
     if policies:
-        return min(policy.fail_on for policy in policies)
+        thresholds = [policy.fail_on for policy in policies if policy.fail_on is not None]
+        return min(thresholds) if thresholds else None
     return Severity.WARNING
 
 

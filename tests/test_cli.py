@@ -280,3 +280,11 @@ def test_baseline_flag_combinations_that_cannot_work_are_usage_errors(tmp_path: 
     assert pruned.returncode == 2 and "--prune-baseline needs --baseline" in pruned.stderr
     partial = dlint("check", "--write-baseline", "b.json", "--select", "image-tag", cwd=tmp_path)
     assert partial.returncode == 2 and not (tmp_path / "b.json").exists()
+
+
+def test_policy_fail_on_never_reports_without_failing(tmp_path: Path) -> None:
+    write(tmp_path / ".dlint.yaml", "fail-on: never\n")
+    write(tmp_path / "Dockerfile", "FROM ubuntu\n")
+    result = dlint("check", cwd=tmp_path)
+    assert result.returncode == 0 and "warning[image-tag]" in result.stdout
+    assert dlint("check", "--fail-on", "warning", cwd=tmp_path).returncode == 1

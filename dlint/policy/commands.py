@@ -105,7 +105,7 @@ def render(policy: Policy) -> list[tuple[str, str]]:
     """(origin, setting) pairs, in a stable order: what ``policy show`` prints."""
     origins = policy.settings_origin
     rows: list[tuple[str, str]] = []
-    rows.append((_origin(origins.get("fail-on")), f"fail-on: {policy.fail_on.label}"))
+    rows.append((_origin(origins.get("fail-on")), f"fail-on: {policy.fail_on.label if policy.fail_on else 'never'}"))
     rows.append(
         (_origin(origins.get("require-reason")), f"require-reason: {str(policy.require_reason).lower()}")
     )

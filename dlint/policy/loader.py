@@ -302,7 +302,8 @@ class _Merger:
         data = layer.data
         policy.sources.append(layer.display)
         if "fail-on" in data:
-            policy.fail_on = _severity(data["fail-on"])
+            fail_on = str(data["fail-on"])
+            policy.fail_on = None if fail_on.strip().lower() == "never" else _severity(fail_on)
             policy.settings_origin["fail-on"] = layer.origin(("fail-on",))
         if "require-reason" in data:
             policy.require_reason = bool(data["require-reason"])

@@ -73,7 +73,7 @@ class Policy:
     """Everything the engine needs: rules by id, thresholds and exceptions."""
 
     rules: dict[str, Rule] = field(default_factory=dict)
-    fail_on: Severity = Severity.WARNING
+    fail_on: Severity | None = Severity.WARNING  # None: report, never fail (fail-on: never)
     locked: set[str] = field(default_factory=set)
     waivers: list[Waiver] = field(default_factory=list)
     require_reason: bool = False
