@@ -280,6 +280,10 @@ class _Builder:
             elif eq:
                 result = expand(default, _ClosedEnv(self.meta), self.doc.escape, self._platform_nonempty())
                 self.meta[name] = _Var(result.resolved, self._overridable(result, self.meta) | {name})
+                if result.error is not None:
+                    # BuildKit expands meta ARG defaults before any stage and fails the build here
+                    self._error(SyntaxError_(f"the default of ARG {name} cannot be expanded: {result.error}",
+                                             default_span or token.span, "arg-expansion"))
             elif name not in self.meta:
                 self.meta[name] = _Var(None)
 

@@ -301,3 +301,9 @@ def test_copy_from_stage_index_out_of_range_is_an_error() -> None:
     ]
     assert all(e.fatal for e in errors)
     assert [i.source for i in doc.images] == ["from", "from"]
+
+
+def test_a_meta_arg_default_that_cannot_expand_is_an_error() -> None:
+    doc = load_document("ARG VARIANT=${templateOption:imageVariant}\nFROM debian:${VARIANT}\n")
+    (error,) = [e for e in doc.errors if e.code == "arg-expansion"]
+    assert error.fatal and error.span.start_line == 1 and "ARG VARIANT" in error.message
