@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +14,7 @@ from dlint.dockerfile.document import load_document
 from dlint.dockerfile.model import Document, Span
 from dlint.engine import evaluate
 from dlint.findings import Severity
-from dlint.policy import builtin_policy
+from dlint.policy import builtin_policy, load_policy_file
 from dlint.policy.model import Policy, Rule
 
 POLICY = builtin_policy()
@@ -69,3 +70,37 @@ def test_a_crashing_rule_is_a_finding_not_a_crash() -> None:
     (finding,) = [f for f in evaluate(doc, Policy(rules={"crashy": rule})) if "failed" in f.message]
     assert finding.rule == "crashy" and finding.severity is Severity.ERROR
     assert "RuntimeError: boom" in finding.message
+
+
+def test_custom_cel_rules_run_with_the_built_in_ones(tmp_path: Path) -> None:
+    policy_file = tmp_path / ".dlint.yaml"
+    policy_file.write_text(
+        "rules:\n"
+        "  acme/eol:\n"
+        "    title: EOL base\n"
+        "    severity: warning\n"
+        "    on: image\n"
+        "    require: \"!image.tag.startsWith('3.14')\"\n"
+        "    message: \"{{ image.written }} is end of life\"\n"
+        "  acme/broken:\n"
+        "    title: Reads a field that is null\n"
+        "    severity: info\n"
+        "    on: image\n"
+        "    require: \"image.digest.startsWith('sha256:')\"\n"
+    )
+    policy = load_policy_file(policy_file)
+    doc = load_document(b"FROM alpine:3.14\nUSER app\n", "Dockerfile")
+    findings = evaluate(doc, policy)
+    by_rule = {f.rule: f for f in findings}
+    assert by_rule["acme/eol"].message == "alpine:3.14 is end of life"
+    assert (by_rule["acme/eol"].location.line, by_rule["acme/eol"].location.column) == (1, 6)
+    assert by_rule["acme/broken"].severity is Severity.ERROR  # could not be evaluated: an error
+    assert "image-digest" in by_rule  # built-in rules still run
+
+
+def test_extra_violations_take_the_rules_severity() -> None:
+    doc = load_document(b"FROM alpine:3.20\n", "Dockerfile")
+    extra = [("stale-pin", Violation("tag moved", Span(1, 6, 1, 17), 0)),
+             ("no-such-rule", Violation("ignored", Span(1, 1, 1, 2)))]
+    findings = [f for f in evaluate(doc, POLICY, extra) if f.rule in {"stale-pin", "no-such-rule"}]
+    assert [(f.rule, f.severity, f.context) for f in findings] == [("stale-pin", Severity.WARNING, "FROM alpine:3.20")]
