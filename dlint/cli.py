@@ -51,6 +51,23 @@ def _main(
     SARIF for code scanning, and digest pinning."""
 
 
+# options several commands share, declared once so their spelling and help stay the same
+BuildArgOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--build-arg", metavar="KEY=VALUE", help="Override an ARG default, as docker build does (repeatable)."
+    ),
+]
+ExcludeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude",
+        metavar="GLOB",
+        help="Skip paths matching this gitignore-style glob when walking folders (repeatable).",
+    ),
+]
+
+
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"
@@ -158,20 +175,8 @@ def check(
             "--fail-on", help="Lowest severity that fails the run (default: the policy's fail-on, else warning)."
         ),
     ] = None,
-    build_arg: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--build-arg", metavar="KEY=VALUE", help="Override an ARG default, as docker build does (repeatable)."
-        ),
-    ] = None,
-    exclude: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--exclude",
-            metavar="GLOB",
-            help="Skip paths matching this gitignore-style glob when walking folders (repeatable).",
-        ),
-    ] = None,
+    build_arg: BuildArgOption = None,
+    exclude: ExcludeOption = None,
     stdin_filename: Annotated[
         str, typer.Option("--stdin-filename", metavar="PATH", help="Path to report for input read from stdin.")
     ] = "Dockerfile",
@@ -334,9 +339,7 @@ def _policy_error() -> type[Exception]:
 @app.command()
 def inspect(
     file: Annotated[Path, typer.Argument(metavar="FILE", help="A Dockerfile ('-' for stdin).")],
-    build_arg: Annotated[
-        list[str] | None, typer.Option("--build-arg", metavar="KEY=VALUE", help="Override an ARG default (repeatable).")
-    ] = None,
+    build_arg: BuildArgOption = None,
 ) -> None:
     """Print the document model as JSON: what custom CEL rules see as variables."""
     import json
@@ -452,14 +455,8 @@ def pin(
     concurrency: Annotated[
         int, typer.Option("--concurrency", min=1, max=64, help="Registry requests in flight at once.")
     ] = 8,
-    build_arg: Annotated[
-        list[str] | None, typer.Option("--build-arg", metavar="KEY=VALUE", help="Override an ARG default (repeatable).")
-    ] = None,
-    exclude: Annotated[
-        list[str] | None,
-        list[str] | None,
-        typer.Option("--exclude", metavar="GLOB", help="Skip paths matching this gitignore-style glob (repeatable)."),
-    ] = None,
+    build_arg: BuildArgOption = None,
+    exclude: ExcludeOption = None,
 ) -> None:
     """Add @sha256 digests to image references, resolved from their registries.
 
