@@ -2,23 +2,23 @@
 
 The parser only knows lines and words; what a policy asks about ("which images does this
 build pull, and are they pinned?") needs BuildKit's build-time reading on top: which ARGs
-reach a FROM, which names are stages rather than images, what a ``--from`` expands to.  This
-module adds exactly that, without touching the network.
+reach a FROM, which names are stages rather than images.  This module adds exactly that,
+without touching the network.
 
 Decisions, all following BuildKit where BuildKit is decidable from the file alone:
 
 * FROM sees only ARGs declared before the first FROM, plus the automatic platform ARGs
   (``BUILDPLATFORM``, ``TARGETARCH`` ...).  A platform ARG has no value a linter can know, so
   it is *unresolved* (the image then has ``resolved=None``) unless ``build_args`` gives it
-  one, which lets a caller lint for one concrete platform.  A name that is not declared at
+  one, which lets a caller lint for one concrete platform; but it is never empty, so
+  ``${TARGETARCH:+@sha256:...}`` does resolve.  A name that is not declared at
   all is also reported as unresolved (BuildKit would expand it to the empty string and warn);
   a non-fatal ``undefined-arg-in-from`` entry in ``Document.errors`` mirrors that warning.
-* ``--build-arg`` values (``build_args``) replace the defaults of declared ARGs, both meta
-  ARGs and ARGs inside stages.
+* ``--build-arg`` values (``build_args``) replace the defaults of meta ARGs.
 * ``COPY --from`` and ``RUN --mount=...,from=`` take no variables: current BuildKit fails
   the build when expansion would change the value ("variable expansion is not supported
   for --from"), so such a value is a ``syntax`` error (code ``from-expansion``), never an
-  image.  (The stage environment is still tracked, for the rules that read ENV and ARG.)
+  image.  So nothing here needs the ARG and ENV values inside stages.
 * A stage name used by ``COPY --from``/``from=`` may be any stage of the file; FROM may only
   name an earlier stage.  A number in ``--from``/``from=`` is a stage index, and ``scratch``
   there is the empty image, as in FROM (BuildKit pulls nothing for it).
@@ -31,7 +31,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from dlint.dockerfile.expand import Expansion, expand, is_single_variable
 from dlint.dockerfile.imageref import InvalidReference, parse_reference
@@ -139,26 +139,23 @@ class _Var:
     overridable: frozenset[str] = frozenset()  # default-valued ARGs this value came from
 
 
-class _OpenEnv(Mapping[str, str | None]):
-    """A stage environment: names the file does not define are unknown, not empty."""
-
-    __slots__ = ("_vars",)
-
-    def __init__(self, variables: Mapping[str, _Var]) -> None:
-        self._vars = variables
+class _UnknownEnv(Mapping[str, str | None]):
+    """Every name exists with a value unknown here: any variable leaves a word unresolved."""
 
     def __getitem__(self, key: str) -> str | None:
-        var = self._vars.get(key)
-        return None if var is None else var.value
+        return None
 
     def __contains__(self, key: object) -> bool:
         return True
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._vars)
+        return iter(())
 
     def __len__(self) -> int:
-        return len(self._vars)
+        return 0
+
+
+_NO_VARIABLES = _UnknownEnv()
 
 
 class _ClosedEnv(Mapping[str, str | None]):
@@ -182,21 +179,14 @@ class _ClosedEnv(Mapping[str, str | None]):
         return len(self._vars)
 
 
-@dataclass(slots=True)
-class _StageEnv:
-    variables: dict[str, _Var] = field(default_factory=dict)
-    env_only: dict[str, _Var] = field(default_factory=dict)  # what a child stage inherits
-
-
 class _Builder:
-    __slots__ = ("build_args", "doc", "meta", "meta_by_name", "stage_count", "stage_envs", "stage_names")
+    __slots__ = ("build_args", "doc", "meta", "meta_by_name", "stage_count", "stage_names")
 
     def __init__(self, doc: Document, build_args: dict[str, str]) -> None:
         self.doc = doc
         self.build_args = build_args
         self.meta: dict[str, _Var] = {name: _Var(build_args.get(name)) for name in PLATFORM_ARGS}
         self.meta_by_name: dict[str, MetaArg] = {}
-        self.stage_envs: list[_StageEnv] = []
         self.stage_names: dict[str, int] = {}
         self.stage_count = 0
 
@@ -226,15 +216,10 @@ class _Builder:
             stage = doc.stages[-1]
             ins.stage = stage.index
             stage.instructions.append(position)
-            env = self.stage_envs[-1]
-            if ins.keyword == "ARG":
-                self._stage_arg(ins, env)
-            elif ins.keyword == "ENV":
-                self._stage_env(ins, env)
-            elif ins.keyword == "COPY":
-                self._copy_from(ins, env)
+            if ins.keyword == "COPY":
+                self._copy_from(ins)
             elif ins.keyword == "RUN":
-                self._mount_from(ins, env)
+                self._mount_from(ins)
 
     # -- first pass: every stage name, for --from lookups -------------------------------------
 
@@ -333,8 +318,6 @@ class _Builder:
             instructions=[ins.index],
         )
         doc.stages.append(stage)
-        env = _StageEnv()
-        self.stage_envs.append(env)
         if image_token is None:
             return
         result = expand(image_token.value, _ClosedEnv(self.meta), doc.escape, self._platform_nonempty())
@@ -359,9 +342,6 @@ class _Builder:
             earlier = next((s for s in doc.stages[:-1] if s.name is not None and s.name == lowered), None)
             if earlier is not None:
                 stage.base_stage = earlier.index
-                parent = self.stage_envs[earlier.index]
-                env.variables = dict(parent.env_only)
-                env.env_only = dict(parent.env_only)
                 return
             if lowered == "scratch":
                 return
@@ -395,33 +375,6 @@ class _Builder:
         image.arg_name = name
         image.arg_default_span = meta.default_span
 
-    # -- inside stages ---------------------------------------------------------------------------
-
-    def _stage_arg(self, ins: Instruction, env: _StageEnv) -> None:
-        for token in ins.words:
-            name, eq, default = token.value.partition("=")
-            if not name:
-                continue
-            if name in self.build_args:
-                env.variables[name] = _Var(self.build_args[name])
-            elif eq:
-                result = expand(default, _OpenEnv(env.variables), self.doc.escape)
-                env.variables[name] = _Var(result.resolved, self._overridable(result, env.variables) | {name})
-            elif name in self.meta_by_name or name in PLATFORM_ARGS:
-                # A bare ``ARG X`` in a stage takes the global (meta or platform) value.
-                env.variables[name] = self.meta[name]
-            else:
-                env.variables[name] = _Var(None)
-
-    def _stage_env(self, ins: Instruction, env: _StageEnv) -> None:
-        args = ins.args
-        for i in range(0, len(args) - 1, 3):
-            key, value = args[i], args[i + 1]
-            result = expand(value, _OpenEnv(env.variables), self.doc.escape)
-            var = _Var(result.resolved, self._overridable(result, env.variables))
-            env.variables[key] = var
-            env.env_only[key] = var
-
     def _is_stage(self, value: str) -> bool:
         """Whether a ``--from``/``from=`` value names no image: a stage (by name or index), or
         ``scratch``, which BuildKit turns into the empty state there just as in FROM."""
@@ -431,62 +384,46 @@ class _Builder:
             or value == "scratch"
         )
 
-    def _copy_from(self, ins: Instruction, env: _StageEnv) -> None:
+    # -- inside stages ---------------------------------------------------------------------------
+
+    def _copy_from(self, ins: Instruction) -> None:
         flag = ins.flag("from")
         if flag is None or flag.value is None:
             return
-        result = expand(flag.value, _OpenEnv(env.variables), self.doc.escape)
-        if result.unresolved or result.error is not None or result.value != flag.value:
-            # BuildKit (dockerfile 1.18+) refuses a --from that expansion would change
-            # rather than guess whether it names a stage or an image
-            self._error(SyntaxError_(
-                "variable expansion is not supported for --from; define a stage with FROM "
-                "(using a global ARG) and copy from that stage", _flag_value_span(flag), "from-expansion"))
-            return
-        if result.resolved is not None and self._is_stage(result.resolved):
-            if _STAGE_INDEX_RE.fullmatch(result.resolved) and not 0 <= int(result.resolved) < self.stage_count:
-                # BuildKit's findStateByIndex: an index names one of the file's stages or fails
-                self._error(SyntaxError_(f"invalid stage index {int(result.resolved)}", _flag_value_span(flag),
-                                         "invalid-stage-index"))
-            return
-        span = _flag_value_span(flag)
-        image = _image(
-            "copy-from",
-            flag.value,
-            span,
-            ins.index,
-            ins.stage,
-            result,
-            self._overridable(result, env.variables),
+        self._from_reference(
+            "copy-from", flag.value, _flag_value_span(flag), ins,
+            "variable expansion is not supported for --from; define a stage with FROM "
+            "(using a global ARG) and copy from that stage",
         )
-        self.doc.images.append(image)
 
-    def _mount_from(self, ins: Instruction, env: _StageEnv) -> None:
+    def _mount_from(self, ins: Instruction) -> None:
         for flag in ins.flags:
             if flag.name != "mount" or not flag.value:
                 continue
             located = _mount_from_value(flag)
-            if located is None:
-                continue
-            written, span = located
-            result = expand(written, _OpenEnv(env.variables), self.doc.escape)
-            if result.unresolved or result.error is not None or result.value != written:
-                self._error(SyntaxError_(
+            if located is not None:
+                self._from_reference(
+                    "mount-from", located[0], located[1], ins,
                     "'from' in --mount does not support variable expansion; define a stage and mount from it",
-                    span, "from-expansion"))
-                continue
-            if result.resolved is not None and self._is_stage(result.resolved):
-                continue
-            image = _image(
-                "mount-from",
-                written,
-                span,
-                ins.index,
-                ins.stage,
-                result,
-                self._overridable(result, env.variables),
-            )
-            self.doc.images.append(image)
+                )
+
+    def _from_reference(self, source: ImageSource, written: str, span: Span, ins: Instruction,
+                        expansion_error: str) -> None:
+        """A ``--from``/``from=`` value: a stage, or an image taken literally.  BuildKit
+        (dockerfile 1.18+) refuses any value that expansion would change rather than guess
+        whether it names a stage or an image, so a variable there is a syntax error."""
+        result = expand(written, _NO_VARIABLES, self.doc.escape)
+        if result.unresolved or result.error is not None or result.value != written:
+            self._error(SyntaxError_(expansion_error, span, "from-expansion"))
+            return
+        if self._is_stage(written):
+            if source == "copy-from" and _STAGE_INDEX_RE.fullmatch(written) and not (
+                0 <= int(written) < self.stage_count
+            ):
+                # BuildKit's findStateByIndex: an index names one of the file's stages or fails
+                self._error(SyntaxError_(f"invalid stage index {int(written)}", span, "invalid-stage-index"))
+            return
+        self.doc.images.append(_image(source, written, span, ins.index, ins.stage, result, frozenset()))
 
 
 def _stage_name_token(ins: Instruction) -> Token | None:
