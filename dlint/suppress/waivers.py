@@ -120,11 +120,12 @@ def waiver_path(waiver: Waiver, path: str, root: Path | None) -> str | None:
 
 
 def waiver_applies(waiver: Waiver, finding: Finding, policy: Policy, today: dt.date,
-                   root: Path | None = None) -> bool:
-    """Whether ``waiver`` covers ``finding`` today (rule, path, image and date all fit)."""
+                   root: Path | None = None, matcher: tuple[set[str], list[str]] | None = None) -> bool:
+    """Whether ``waiver`` covers ``finding`` today (rule, path, image and date all fit).
+    ``matcher`` is ``_rule_matcher(waiver, policy)`` when the caller has it already."""
     if is_expired(waiver, today) or not waiver.reason.strip():
         return False
-    ids, globs = _rule_matcher(waiver, policy)
+    ids, globs = matcher if matcher is not None else _rule_matcher(waiver, policy)
     if finding.rule not in ids and not any(fnmatch.fnmatchcase(finding.rule, g) for g in globs):
         return False
     if waiver.paths:
@@ -149,11 +150,13 @@ def apply_waivers(findings: list[Finding], policy: Policy, today: dt.date,
     live = [w for w in policy.waivers if not is_expired(w, today) and w.reason.strip()]
     if not live:
         return list(findings)
+    # which rules each waiver names: worked out once, not once per finding
+    matchers = [_rule_matcher(waiver, policy) for waiver in live]
     result: list[Finding] = []
     for finding in findings:
         if finding.suppression is None:
-            for waiver in live:
-                if waiver_applies(waiver, finding, policy, today, root):
+            for waiver, matcher in zip(live, matchers, strict=True):
+                if waiver_applies(waiver, finding, policy, today, root, matcher):
                     props = dict(finding.properties)
                     if waiver.owner:
                         props["waiver-owner"] = waiver.owner
