@@ -119,13 +119,12 @@ def _parse_reports(values: list[str]) -> list[tuple[str, Path]]:
 
 
 def _today(value: str | None) -> dt.date:
-    text = value or os.environ.get("DLINT_TODAY")
-    if not text:
-        return dt.date.today()
+    from dlint.suppress import InvalidDateError, today_from
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        _fail(f"--today/DLINT_TODAY must be a date like 2027-03-31, not {text!r}")
+        return today_from(value, os.environ)
+    except InvalidDateError as error:
+        _fail(str(error))
 
 
 def _use_color() -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from dlint.checks import Violation
-from dlint.discover import ExcludeError, ReadProblem, Target, discover, display_path, read_target
+from dlint.discover import ExcludeError, ReadProblem, Target, discover, read_target
 from dlint.dockerfile.model import Document
 from dlint.findings import Finding, Location, Severity
 from dlint.policy.model import Policy, Rule
@@ -331,4 +331,4 @@ def _apply_baseline(options: CheckOptions, result: CheckResult, deselected: set[
         result.baseline_fixed = []  # gone from the file: nothing left to advise
 
 
-__all__ = ["CheckOptions", "CheckResult", "UsageError", "display_path", "run_check"]
+__all__ = ["CheckOptions", "CheckResult", "UsageError", "run_check"]
