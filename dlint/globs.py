@@ -70,14 +70,15 @@ def quiet_re2_options() -> Any:
 
 
 def glob_problem(pattern: str) -> str | None:
-    """Why ``pattern`` is not a usable glob, or None."""
+    """Why RE2 cannot compile ``pattern`` (``[z-a]``), or None.  Policy loading asks first,
+    so a bad pattern is an error naming its line, not an exception on the first match."""
     import re2
 
     try:
         compile_glob(pattern)
     except re2.error as error:
         reason = error.args[0] if error.args else error
-        return f"{pattern!r} is not a valid glob: {reason.decode() if isinstance(reason, bytes) else reason}"
+        return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
     return None
 
 

@@ -156,7 +156,7 @@ def _string(value: str, schema: dict[str, Any], path: Path_) -> Iterator[SchemaE
 
         problem = glob_problem(value)
         if problem is not None:
-            yield path, problem
+            yield path, f"{value!r} is not a valid glob: {problem}"
     if schema.get("format") == "date":
         try:
             dt.date.fromisoformat(value[:10] if len(value) > 10 and value[10] == "T" else value)

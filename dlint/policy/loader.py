@@ -27,6 +27,7 @@ from typing import Any
 
 from dlint import resources
 from dlint.findings import Finding, Location, Severity
+from dlint.globs import glob_problem
 from dlint.policy._schema import validate as validate_schema
 from dlint.policy._yaml import MAX_FILE_BYTES, YamlDoc, YamlError, load_yaml
 from dlint.policy.model import CelRule, Origin, Policy, Rule, Waiver
@@ -582,7 +583,7 @@ class _Merger:
                 raise layer.error((*key, "rules", rule_index), f"unknown rule '{name}'")
         for field_name in ("paths", "images"):
             for item_index, pattern in enumerate(entry.get(field_name) or []):
-                problem = _glob_problem(pattern)
+                problem = glob_problem(pattern)
                 if problem is not None:
                     raise layer.error((*key, field_name, item_index), f"invalid pattern '{pattern}': {problem}")
         return Waiver(
@@ -630,22 +631,6 @@ class _Merger:
 
 
 _MISSING = object()
-
-
-def _glob_problem(pattern: str) -> str | None:
-    """Why a waiver glob cannot be compiled (``[z-a]``), or None.
-
-    Checked when the policy loads, so a bad pattern is an error naming its line instead of
-    an RE2 exception the first time a finding is matched against it.
-    """
-    from dlint.globs import compile_glob
-
-    try:
-        compile_glob(pattern)
-    except Exception as error:  # re2.error; its message is bytes
-        reason = error.args[0] if error.args else error
-        return reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
-    return None
 
 
 def _item_lines(layer: Layer, key: Key, value: object) -> dict[tuple[object, ...], int]:
